@@ -1,0 +1,49 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { ensureTemporalCli, type Say, TEMPORAL_CLI_HELP } from '../provision/tools';
+
+export interface RunningTemporal {
+  address: string;
+  uiUrl: string | null;
+  env: TestWorkflowEnvironment;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real Temporal server of the Temporal CLI (`temporal server start-dev`): SQLite persistence
+ * when `dbFilename` is given (open invoices survive a restart), the Web UI on port + 1000, and
+ * billflow's search attributes registered.
+ */
+export async function startTemporalDevServer(options: {
+  ip: string;
+  port: number;
+  namespace: string;
+  dbFilename?: string;
+  ui: boolean;
+  say?: Say;
+}): Promise<RunningTemporal> {
+  const executable = await ensureTemporalCli(options.say);
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable,
+        ip: options.ip,
+        port: options.port,
+        namespace: options.namespace,
+        ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+        ...(options.ui ? { ui: true, uiPort: options.port + 1000 } : { ui: false }),
+        searchAttributes: [...SEARCH_ATTRIBUTES],
+        log: { format: 'pretty', level: 'error' },
+      },
+    });
+  } catch (error) {
+    throw new Error(`${TEMPORAL_CLI_HELP}\n(cause: ${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
+  return {
+    address: `${options.ip}:${options.port}`,
+    uiUrl: options.ui ? `http://${options.ip}:${options.port + 1000}` : null,
+    env,
+    stop: () => env.teardown(),
+  };
+}

@@ -1,0 +1,86 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import type { Sql } from '../db/client';
+import { AppError, ErrorCode } from '../errors';
+import type { Logger } from '../logger';
+import type { TemporalClient } from '../temporal/connection';
+import { authenticate } from './auth';
+import { errorHandler, notFoundRoute } from './error-handler';
+import { openApiDocument } from './openapi';
+import { customerRoutes } from './routes/customers';
+import { healthRoutes } from './routes/health';
+import { invoiceRoutes } from './routes/invoices';
+
+export interface ApiDeps {
+  config: Pick<Config, 'apiKeys' | 'temporal'>;
+  sql: Sql;
+  temporal: TemporalClient;
+  logger: Logger;
+}
+
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(healthRoutes(deps.sql, deps.temporal.connection));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.use((req, _res, next) => {
+    // Writes take JSON only (CSV imports declare their own parser on their route).
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !req.is('application/json') && !req.is('text/csv') && !req.is('application/xml')) {
+      throw new AppError({ code: ErrorCode.unsupportedMediaType, message: 'send the request body as application/json' });
+    }
+    next();
+  });
+  app.use(express.json({ limit: '1mb' }));
+  app.use(authenticate(deps.config.apiKeys));
+  app.use(customerRoutes(deps.sql));
+  app.use(invoiceRoutes(deps.sql, deps.temporal.client, deps.config.temporal.taskQueue));
+  app.use(notFoundRoute);
+  app.use(errorHandler);
+  return app;
+}
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on `port` (0 picks a free one, as the tests do). */
+export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<RunningApi> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${bound}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

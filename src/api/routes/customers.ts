@@ -1,0 +1,77 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { isUniqueViolation, type Sql } from '../../db/client';
+import { findCustomer, insertCustomer, listCustomers } from '../../db/customers';
+import { AppError, ErrorCode, notFound } from '../../errors';
+import { idFromSeed, newId } from '../../ids';
+import { callerOf, requireRole } from '../auth';
+import { withIdempotency } from '../idempotency';
+import { decodeCursor, page } from '../pagination';
+import { basisPoints, currencyCode, pageQuery, parseInput } from '../validation';
+
+export const createCustomerBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  email: z.email('must be an email address'),
+  currency: currencyCode,
+  locale: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'must be a locale such as "en" or "de-DE"')
+    .default('en'),
+  paymentTermsDays: z.int().min(0).max(3650).default(30),
+  dunningPolicyId: z.string().min(1).max(100).optional(),
+  taxRateBps: basisPoints(100_000).optional(),
+  approval: z.enum(['always', 'never', 'policy']).default('policy'),
+  externalId: z.string().trim().min(1).max(200).optional(),
+});
+
+export function customerRoutes(sql: Sql): Router {
+  const router = Router();
+
+  router.post('/customers', requireRole('operator'), async (req, res) => {
+    const caller = callerOf(res);
+    const body = parseInput(createCustomerBody, req.body);
+    const created = await withIdempotency(sql, req, caller, async (seed) => {
+      try {
+        const customer = await insertCustomer(sql, {
+          id: seed ? idFromSeed('cus', seed) : newId('cus'),
+          name: body.name,
+          email: body.email,
+          currency: body.currency,
+          locale: body.locale,
+          paymentTermsDays: body.paymentTermsDays,
+          taxRateBps: body.taxRateBps ?? null,
+          dunningPolicyId: body.dunningPolicyId ?? null,
+          approval: body.approval,
+          externalId: body.externalId ?? null,
+          createdBy: caller.principal,
+          createdAt: new Date().toISOString(),
+        });
+        return { status: 201, body: customer };
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new AppError({
+            code: ErrorCode.conflict,
+            message: `externalId "${body.externalId}" belongs to another customer`,
+            details: [{ path: 'externalId', message: 'already used by another customer' }],
+          });
+        }
+        throw error;
+      }
+    });
+    res.status(created.status).json(created.body);
+  });
+
+  router.get('/customers/:id', requireRole('operator', 'approver', 'viewer'), async (req, res) => {
+    const customer = await findCustomer(sql, req.params.id as string);
+    if (!customer) throw notFound('customer', req.params.id as string);
+    res.json(customer);
+  });
+
+  router.get('/customers', requireRole('operator', 'approver', 'viewer'), async (req, res) => {
+    const query = parseInput(pageQuery, req.query);
+    const rows = await listCustomers(sql, { limit: query.limit, after: decodeCursor(query.cursor) });
+    res.json(page(rows, query.limit, (c) => c));
+  });
+
+  return router;
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/** Roles of API.md. `admin` may do everything. */
+export const ROLES = ['admin', 'operator', 'approver', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiKey {
+  key: string;
+  role: Role;
+  principal: string;
+}
+
+export interface Config {
+  port: number;
+  /** Unset means "no external PostgreSQL": only `npm start` can then provide an embedded one. */
+  databaseUrl: string | undefined;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  smtpUrl: string;
+  mailFrom: string;
+  publicBaseUrl: string;
+  apiKeys: readonly ApiKey[];
+  stripe: { secretKey: string | undefined; apiBase: string | undefined; webhookSecret: string | undefined };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const hostPort = /^[^\s:/]+:\d{1,5}$/;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const apiKeyList = z.string().transform((value, ctx): ApiKey[] => {
+  const keys: ApiKey[] = [];
+  for (const [index, entry] of value.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+    const [key, role, principal, ...rest] = entry.split(':');
+    if (!key || !role || !principal || rest.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must be key:role:principal` });
+      continue;
+    }
+    if (!(ROLES as readonly string[]).includes(role)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} has role "${role}"; roles are ${ROLES.join(', ')}` });
+      continue;
+    }
+    if (key.length < 8) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: an API key needs at least 8 characters` });
+      continue;
+    }
+    if (keys.some((k) => k.key === key)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} repeats a key` });
+      continue;
+    }
+    keys.push({ key, role: role as Role, principal });
+  }
+  if (keys.length === 0 && ctx.issues.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one key:role:principal' });
+  return keys;
+});
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: optionalString.pipe(url(['postgres:', 'postgresql:']).optional()),
+  TEMPORAL_ADDRESS: z.string().trim().regex(hostPort, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('billing'),
+  SMTP_URL: url(['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
+  MAIL_FROM: z.string().trim().min(3).default('billflow <billing@billflow.localhost>'),
+  PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
+  BILLFLOW_API_KEYS: apiKeyList,
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_API_BASE: optionalString.pipe(url(['http:', 'https:']).optional()),
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/**
+ * Reads the environment once, validates it and returns a frozen config. Every bad variable is
+ * named in one error, so a misconfigured deploy fails at start-up rather than on first use.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'environment');
+      const message = issue.code === 'invalid_type' && env[variable] === undefined ? 'is required' : issue.message;
+      return `  ${variable} ${message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  return deepFreeze({
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+    apiKeys: e.BILLFLOW_API_KEYS,
+    stripe: { secretKey: e.STRIPE_SECRET_KEY, apiBase: e.STRIPE_API_BASE, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+export function requireDatabaseUrl(config: Config, who: string): string {
+  if (!config.databaseUrl) {
+    throw new ConfigError(`invalid configuration:\n  DATABASE_URL is required for ${who} (npm start provides an embedded PostgreSQL)`);
+  }
+  return config.databaseUrl;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,19 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+function base32(bytes: Uint8Array, length: number): string {
+  let out = '';
+  for (let i = 0; out.length < length; i++) out += ALPHABET[(bytes[i % bytes.length] ?? 0) & 31];
+  return out;
+}
+
+/** A new random id such as `inv_4k7d…`. Never used for money operations (those have business keys). */
+export function newId(prefix: string): string {
+  return `${prefix}_${base32(randomBytes(20), 20)}`;
+}
+
+/** A stable id derived from a client's idempotency key, so a retried create finds the same record. */
+export function idFromSeed(prefix: string, seed: string): string {
+  return `${prefix}_${base32(createHash('sha256').update(seed).digest(), 20)}`;
+}

@@ -1,0 +1,2 @@
+/** Workflow ids are business keys, so a duplicate start is refused by Temporal itself. */
+export const invoiceWorkflowId = (invoiceId: string): string => `invoice:${invoiceId}`;

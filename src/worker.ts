@@ -1,0 +1,48 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { type Config, loadConfig, requireDatabaseUrl } from './config';
+import { createSql, type Sql } from './db/client';
+import { migrate } from './db/migrate';
+import { createLogger } from './logger';
+import { installRuntimeLogger } from './temporal/runtime';
+
+export interface WorkerDeps {
+  config: Pick<Config, 'temporal'>;
+  sql: Sql;
+  connection: NativeConnection;
+  /** A prebuilt bundle (tests build one per file); by default the worker bundles workflows/. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** A worker on billflow's task queue. Stateless: run as many as you need. */
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.config.temporal.namespace,
+    taskQueue: deps.config.temporal.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ sql: deps.sql }),
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'billflow-worker');
+  installRuntimeLogger(logger);
+  const sql = createSql(requireDatabaseUrl(config, 'npm run worker'));
+  await migrate(sql);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createWorker({ config, sql, connection });
+  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker running');
+  // Worker.run resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once tasks drain.
+  await worker.run();
+  await connection.close();
+  await sql.end();
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
