@@ -4,6 +4,7 @@ import { type Config, loadConfig, requireDatabaseUrl } from './config';
 import { createSql, type Sql } from './db/client';
 import { migrate } from './db/migrate';
 import { createLogger } from './logger';
+import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { installRuntimeLogger } from './temporal/runtime';
 
 export interface WorkerDeps {
@@ -32,6 +33,11 @@ async function main(): Promise<void> {
   const sql = createSql(requireDatabaseUrl(config, 'npm run worker'));
   await migrate(sql);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  await registerSearchAttributes(connection, config.temporal.namespace).then(
+    (added) => added.length > 0 && logger.info({ added }, 'registered search attributes'),
+    // Temporal Cloud and locked-down clusters refuse this: register them there by hand (README).
+    (error: unknown) => logger.warn({ err: error }, 'could not register search attributes; register them by hand'),
+  );
   const worker = await createWorker({ config, sql, connection });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker running');
   // Worker.run resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once tasks drain.

@@ -6,7 +6,7 @@ import postgres from 'postgres';
 
 export interface RunningPostgres {
   url: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** Postgres error code: the database already exists. */

@@ -17,7 +17,7 @@ export interface RunningSmtpSink {
   messages: ReceivedMail[];
   /** Resolves with the first message (already received or arriving) that `match` accepts. */
   waitFor(match: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**

@@ -6,7 +6,7 @@ export interface RunningTemporal {
   address: string;
   uiUrl: string | null;
   env: TestWorkflowEnvironment;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**

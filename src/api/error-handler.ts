@@ -43,7 +43,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   const known = error instanceof AppError ? error : fromBodyParser(error as { type?: unknown });
   if (!known) {
     req.log.error({ err: error }, 'unhandled error');
-    res.status(500).json({ error: { code: ErrorCode.internal, message: 'internal error', details: [], requestId: String(req.id) } });
+    res.status(500).json({ error: { code: ErrorCode.internal, message: 'internal error', details: [], requestId: req.id as string } });
     return;
   }
   if (STATUS[known.code] >= 500) req.log.error({ err: known.cause ?? known }, known.message);

@@ -1,0 +1,68 @@
+// @ts-check
+import eslint from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Workflows are replayed: they may import at runtime only deterministic code. */
+const WORKFLOW_RUNTIME_IMPORTS =
+  '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./src/temporal/search-attributes|\\./[a-z0-9-]+)$|\\.\\./src/domain/[a-z0-9-/]+$)';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.data/', '.tools/', 'coverage/'] },
+  { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-syntax': ['error', { selector: 'CallExpression[callee.name="Boolean"] > MemberExpression[object.object.name="process"][object.property.name="env"]', message: 'parse booleans from the environment explicitly (src/config.ts)' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: WORKFLOW_RUNTIME_IMPORTS,
+              allowTypeImports: true,
+              message: 'workflows import at runtime only @temporalio/workflow, @temporalio/common, src/domain and src/temporal/search-attributes (use `import type` for the rest)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./[a-z0-9-]+$)', allowTypeImports: true, message: 'src/domain is pure: it imports only itself' }] },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'src/domain reads no environment' }],
+    },
+  },
+  {
+    // HTTP bodies in tests are untyped JSON by nature; the assertions check their shape.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
