@@ -1,8 +1,8 @@
 import type { Sql } from '../src/db/client';
-import { insertDraftInvoice } from '../src/db/invoices';
-import type { InvoiceDraft } from '../src/domain/invoice';
+import { createEmailActivities, type MailDeps } from './email';
+import { createInvoiceActivities } from './invoices';
 
-export interface ActivityDeps {
+export interface ActivityDeps extends MailDeps {
   sql: Sql;
 }
 
@@ -12,9 +12,8 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   return {
-    async recordDraftInvoice(draft: InvoiceDraft): Promise<void> {
-      await insertDraftInvoice(deps.sql, draft);
-    },
+    ...createInvoiceActivities(deps),
+    ...createEmailActivities(deps),
   };
 }
 

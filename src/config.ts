@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DurationError, parseIsoDuration } from './domain/duration';
 
 /** Roles of API.md. `admin` may do everything. */
 export const ROLES = ['admin', 'operator', 'approver', 'viewer'] as const;
@@ -21,6 +22,8 @@ export interface Config {
   apiKeys: readonly ApiKey[];
   stripe: { secretKey: string | undefined; apiBase: string | undefined; webhookSecret: string | undefined };
   logLevel: string;
+  approval: { notify: string; escalateTo: string; escalationAfter: string };
+  invoiceNumberPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +89,20 @@ const schema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_API_BASE: optionalString.pipe(url(['http:', 'https:']).optional()),
   STRIPE_WEBHOOK_SECRET: optionalString,
+  APPROVERS_EMAIL: z.email('must be an email address').default('approvers@billflow.localhost'),
+  APPROVAL_ESCALATION_EMAIL: z.email('must be an email address').default('finance-lead@billflow.localhost'),
+  APPROVAL_ESCALATION_AFTER: z
+    .string()
+    .default('P2D')
+    .refine((v) => {
+      try {
+        return parseIsoDuration(v) > 0;
+      } catch (error) {
+        if (error instanceof DurationError) return false;
+        throw error;
+      }
+    }, 'must be a positive ISO 8601 duration such as "P2D" or "PT4H"'),
+  INVOICE_NUMBER_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1 to 10 capital letters or digits, e.g. "INV"').default('INV'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -114,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     apiKeys: e.BILLFLOW_API_KEYS,
     stripe: { secretKey: e.STRIPE_SECRET_KEY, apiBase: e.STRIPE_API_BASE, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
     logLevel: e.LOG_LEVEL,
+    approval: { notify: e.APPROVERS_EMAIL, escalateTo: e.APPROVAL_ESCALATION_EMAIL, escalationAfter: e.APPROVAL_ESCALATION_AFTER },
+    invoiceNumberPrefix: e.INVOICE_NUMBER_PREFIX,
   });
 }
 

@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createTransport } from 'nodemailer';
 import { createActivities } from '../activities';
 import { type Config, loadConfig, requireDatabaseUrl } from './config';
 import { createSql, type Sql } from './db/client';
@@ -8,7 +9,7 @@ import { registerSearchAttributes } from './temporal/register-search-attributes'
 import { installRuntimeLogger } from './temporal/runtime';
 
 export interface WorkerDeps {
-  config: Pick<Config, 'temporal'>;
+  config: Pick<Config, 'temporal' | 'smtpUrl' | 'mailFrom' | 'publicBaseUrl' | 'approval'>;
   sql: Sql;
   connection: NativeConnection;
   /** A prebuilt bundle (tests build one per file); by default the worker bundles workflows/. */
@@ -22,7 +23,13 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ sql: deps.sql }),
+    activities: createActivities({
+      sql: deps.sql,
+      mailer: createTransport(deps.config.smtpUrl),
+      mailFrom: deps.config.mailFrom,
+      publicBaseUrl: deps.config.publicBaseUrl,
+      approvers: { notify: deps.config.approval.notify, escalateTo: deps.config.approval.escalateTo },
+    }),
   });
 }
 

@@ -9,3 +9,12 @@ export const dbActivity: ActivityOptions = {
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
+
+/**
+ * Email: SMTP servers refuse for minutes at a time (greylisting, outages), so retries back off to
+ * ten minutes; after the last attempt the invoice shows delivery "failed" with the error.
+ */
+export const emailActivity: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 3, maximumInterval: '10 minutes', maximumAttempts: 6 },
+};

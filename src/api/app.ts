@@ -12,11 +12,12 @@ import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './error-handler';
 import { openApiDocument } from './openapi';
 import { customerRoutes } from './routes/customers';
+import { dunningPolicyRoutes } from './routes/dunning-policies';
 import { healthRoutes } from './routes/health';
 import { invoiceRoutes } from './routes/invoices';
 
 export interface ApiDeps {
-  config: Pick<Config, 'apiKeys' | 'temporal'>;
+  config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom'>;
   sql: Sql;
   temporal: TemporalClient;
   logger: Logger;
@@ -56,7 +57,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(authenticate(deps.config.apiKeys));
   app.use(customerRoutes(deps.sql));
-  app.use(invoiceRoutes(deps.sql, deps.temporal.client, deps.config.temporal.taskQueue));
+  app.use(dunningPolicyRoutes(deps.sql));
+  app.use(invoiceRoutes(deps.sql, deps.temporal.client, deps.config));
   app.use(notFoundRoute);
   app.use(errorHandler);
   return app;

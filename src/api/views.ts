@@ -1,6 +1,16 @@
 import type { TimelineEntry } from '../db/audit';
+import type { Delivery } from '../db/deliveries';
 import type { InvoiceRecord } from '../db/invoices';
-import { amountDueMinor, type InvoiceState } from '../domain/invoice';
+import {
+  amountDueMinor,
+  type ApprovalRecord,
+  type DeliveryState,
+  type FeeRecord,
+  feesMinor,
+  type InvoiceState,
+  type PaymentRecord,
+} from '../domain/invoice';
+import type { PricedLine } from '../domain/lines';
 
 /** The invoice as API.md shows it. */
 export interface InvoiceView {
@@ -11,10 +21,11 @@ export interface InvoiceView {
   customerId: string;
   currency: string;
   pricesIncludeTax: boolean;
-  lines: InvoiceRecord['lines'];
+  lines: PricedLine[];
   subtotalMinor: number;
   taxMinor: number;
   totalMinor: number;
+  feesMinor: number;
   amountPaidMinor: number;
   amountDueMinor: number;
   dueAt: string | null;
@@ -22,41 +33,60 @@ export interface InvoiceView {
   memo: string | null;
   createdBy: string;
   createdAt: string;
-  approvals: unknown[];
-  payments: unknown[];
-  delivery: { status: 'pending' | 'sent' | 'failed'; attempts: number; lastError: string | null };
+  creditNoteNumber: string | null;
+  approvals: ApprovalRecord[];
+  payments: PaymentRecord[];
+  fees: FeeRecord[];
+  delivery: Omit<DeliveryState, 'sentAt'> & { sentAt: string | null };
   timeline: TimelineEntry[];
 }
 
-export function invoiceView(record: InvoiceRecord, timeline: TimelineEntry[]): InvoiceView {
+export interface StoredInvoice {
+  record: InvoiceRecord;
+  approvals: ApprovalRecord[];
+  payments: PaymentRecord[];
+  fees: FeeRecord[];
+  delivery: Delivery | null;
+  timeline: TimelineEntry[];
+}
+
+/** From the read model in PostgreSQL. */
+export function invoiceView(s: StoredInvoice): InvoiceView {
+  const r = s.record;
+  const fees = s.fees.reduce((sum, f) => sum + f.amountMinor, 0);
   return {
-    id: record.id,
-    number: record.number,
-    status: record.status,
-    dunningLevel: record.dunningLevel,
-    customerId: record.customerId,
-    currency: record.currency,
-    pricesIncludeTax: record.pricesIncludeTax,
-    lines: record.lines,
-    subtotalMinor: record.subtotalMinor,
-    taxMinor: record.taxMinor,
-    totalMinor: record.totalMinor,
-    amountPaidMinor: record.amountPaidMinor,
-    amountDueMinor: Math.max(0, record.totalMinor - record.amountPaidMinor),
-    dueAt: record.dueAt,
-    issuedAt: record.issuedAt,
-    memo: record.memo,
-    createdBy: record.createdBy,
-    createdAt: record.createdAt,
-    approvals: [],
-    payments: [],
-    delivery: { status: 'pending', attempts: 0, lastError: null },
-    timeline,
+    id: r.id,
+    number: r.number,
+    status: r.status,
+    dunningLevel: r.dunningLevel,
+    customerId: r.customerId,
+    currency: r.currency,
+    pricesIncludeTax: r.pricesIncludeTax,
+    lines: r.lines,
+    subtotalMinor: r.subtotalMinor,
+    taxMinor: r.taxMinor,
+    totalMinor: r.totalMinor,
+    feesMinor: fees,
+    amountPaidMinor: r.amountPaidMinor,
+    amountDueMinor: Math.max(0, r.totalMinor + fees - r.amountPaidMinor),
+    dueAt: r.dueAt,
+    issuedAt: r.issuedAt,
+    memo: r.memo,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt,
+    creditNoteNumber: r.creditNoteNumber,
+    approvals: s.approvals,
+    payments: s.payments,
+    fees: s.fees,
+    delivery: s.delivery
+      ? { status: s.delivery.status, attempts: s.delivery.attempts, lastError: s.delivery.lastError, sentAt: s.delivery.sentAt }
+      : { status: 'pending', attempts: 0, lastError: null, sentAt: null },
+    timeline: s.timeline,
   };
 }
 
-/** The same view from the workflow's live state, for when the read model has not caught up yet. */
-export function invoiceViewFromState(state: InvoiceState): InvoiceView {
+/** From the workflow's live state: answers commands at once, before the read model catches up. */
+export function invoiceViewFromState(state: InvoiceState, timeline: TimelineEntry[]): InvoiceView {
   const d = state.draft;
   return {
     id: d.id,
@@ -70,6 +100,7 @@ export function invoiceViewFromState(state: InvoiceState): InvoiceView {
     subtotalMinor: d.subtotalMinor,
     taxMinor: d.taxMinor,
     totalMinor: d.totalMinor,
+    feesMinor: feesMinor(state),
     amountPaidMinor: state.amountPaidMinor,
     amountDueMinor: amountDueMinor(state),
     dueAt: state.dueAt,
@@ -77,9 +108,11 @@ export function invoiceViewFromState(state: InvoiceState): InvoiceView {
     memo: d.memo,
     createdBy: d.createdBy,
     createdAt: d.createdAt,
-    approvals: [],
-    payments: [],
-    delivery: { status: 'pending', attempts: 0, lastError: null },
-    timeline: [{ at: d.createdAt, type: 'created', actor: d.createdBy, detail: { totalMinor: d.totalMinor, currency: d.currency, lines: d.lines.length } }],
+    creditNoteNumber: state.creditNoteNumber,
+    approvals: state.approvals,
+    payments: state.payments,
+    fees: state.fees,
+    delivery: state.delivery,
+    timeline,
   };
 }

@@ -1,9 +1,10 @@
-import type { InvoiceDraft, InvoiceStatus } from '../domain/invoice';
+import type { ApprovalRecord, FeeRecord, InvoiceDraft, InvoiceStatus } from '../domain/invoice';
 import type { PricedLine } from '../domain/lines';
 import { appendAuditEvent } from './audit';
 import type { Sql } from './client';
 import { toIso, toMinor } from './client';
 import type { PageCursor } from './customers';
+import { seriesFor, takeNextNumber } from './numbering';
 
 export interface InvoiceRecord {
   id: string;
@@ -27,6 +28,7 @@ export interface InvoiceRecord {
   createdAt: string;
   issuedAt: string | null;
   updatedAt: string;
+  creditNoteNumber: string | null;
 }
 
 interface InvoiceRow {
@@ -50,6 +52,7 @@ interface InvoiceRow {
   created_at: Date;
   issued_at: Date | null;
   updated_at: Date;
+  credit_note_number: string | null;
 }
 
 interface LineRow {
@@ -101,6 +104,7 @@ function toInvoice(row: InvoiceRow, lines: PricedLine[]): InvoiceRecord {
     createdAt: toIso(row.created_at) ?? '',
     issuedAt: toIso(row.issued_at),
     updatedAt: toIso(row.updated_at) ?? '',
+    creditNoteNumber: row.credit_note_number,
   };
 }
 
@@ -120,21 +124,7 @@ export async function insertDraftInvoice(sql: Sql, d: InvoiceDraft): Promise<voi
       on conflict (id) do nothing
       returning id`;
     if (inserted.length === 0) return;
-    await tx`
-      insert into invoice_lines ${tx(
-        d.lines.map((line, position) => ({
-          invoice_id: d.id,
-          position,
-          description: line.description,
-          quantity: line.quantity,
-          unit_price_minor: line.unitPriceMinor,
-          tax_rate_bps: line.taxRateBps,
-          discount_bps: line.discountBps ?? 0,
-          net_minor: line.netMinor,
-          tax_minor: line.taxMinor,
-          total_minor: line.totalMinor,
-        })),
-      )}`;
+    await tx`insert into invoice_lines ${tx(lineRows(d))}`;
     await appendAuditEvent(tx, {
       eventKey: `invoice:${d.id}:created`,
       entityType: 'invoice',
@@ -179,4 +169,143 @@ export async function listInvoices(sql: Sql, f: InvoiceFilter): Promise<InvoiceR
     order by created_at, id
     limit ${f.limit}`;
   return rows.map((row) => toInvoice(row, []));
+}
+
+/** The changeable part of an invoice row, as the workflow holds it at one version. */
+export interface InvoiceSnapshot {
+  invoiceId: string;
+  version: number;
+  status: InvoiceStatus;
+  amountPaidMinor: number;
+  dunningLevel: number;
+  dueAt: string | null;
+  creditNoteNumber: string | null;
+  at: string;
+}
+
+/**
+ * Writes the workflow's state at `version` and the audit event of that change, once. A replayed or
+ * late activity carrying an older version leaves the row alone, so writes can never go backwards.
+ */
+export async function applyInvoiceSnapshot(
+  sql: Sql,
+  s: InvoiceSnapshot,
+  event: { type: string; actor: string; detail: Record<string, unknown> },
+): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx`
+      update invoices
+      set status = ${s.status},
+          amount_paid_minor = ${s.amountPaidMinor},
+          dunning_level = ${s.dunningLevel},
+          due_at = ${s.dueAt},
+          credit_note_number = ${s.creditNoteNumber},
+          updated_at = ${s.at},
+          version = ${s.version}
+      where id = ${s.invoiceId}
+        and version < ${s.version}`;
+    await appendAuditEvent(tx, {
+      eventKey: `invoice:${s.invoiceId}:v${s.version}`,
+      entityType: 'invoice',
+      entityId: s.invoiceId,
+      type: event.type,
+      actor: event.actor,
+      detail: event.detail,
+      at: s.at,
+    });
+  });
+}
+
+/** Replaces a draft's lines and totals after changes were requested; only drafts can change. */
+export async function reviseDraftInvoice(sql: Sql, d: InvoiceDraft, version: number): Promise<void> {
+  await sql.begin(async (tx) => {
+    const updated = await tx`
+      update invoices
+      set subtotal_minor = ${d.subtotalMinor},
+          tax_minor = ${d.taxMinor},
+          total_minor = ${d.totalMinor},
+          memo = ${d.memo},
+          due_at = ${d.dueAt},
+          version = ${version}
+      where id = ${d.id}
+        and number is null
+        and version < ${version}
+      returning id`;
+    if (updated.length === 0) return;
+    await tx`
+      delete from invoice_lines
+      where invoice_id = ${d.id}`;
+    await tx`insert into invoice_lines ${tx(lineRows(d))}`;
+  });
+}
+
+function lineRows(d: InvoiceDraft) {
+  return d.lines.map((line, position) => ({
+    invoice_id: d.id,
+    position,
+    description: line.description,
+    quantity: line.quantity,
+    unit_price_minor: line.unitPriceMinor,
+    tax_rate_bps: line.taxRateBps,
+    discount_bps: line.discountBps ?? 0,
+    net_minor: line.netMinor,
+    tax_minor: line.taxMinor,
+    total_minor: line.totalMinor,
+  }));
+}
+
+/**
+ * Gives an approved invoice its number, issue date and due date, once: a retry finds the number
+ * already there and returns it. From here on its lines and totals never change.
+ */
+export async function issueInvoice(sql: Sql, args: { invoiceId: string; issuedAt: string; dueAt: string; prefix: string }): Promise<string> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ number: string | null }[]>`
+      select number
+      from invoices
+      where id = ${args.invoiceId}
+      for update`;
+    if (!row) throw new Error(`invoice ${args.invoiceId} is not recorded`);
+    if (row.number) return row.number;
+    const number = await takeNextNumber(tx, seriesFor(args.prefix, args.issuedAt));
+    await tx`
+      update invoices
+      set number = ${number},
+          issued_at = ${args.issuedAt},
+          due_at = ${args.dueAt}
+      where id = ${args.invoiceId}`;
+    return number;
+  });
+}
+
+export async function insertApproval(sql: Sql, invoiceId: string, seq: number, a: ApprovalRecord): Promise<void> {
+  await sql`
+    insert into invoice_approvals (invoice_id, seq, principal, decision, reason, at)
+    values (${invoiceId}, ${seq}, ${a.principal}, ${a.decision}, ${a.reason}, ${a.at})
+    on conflict (invoice_id, seq) do nothing`;
+}
+
+export async function listApprovals(sql: Sql, invoiceId: string): Promise<ApprovalRecord[]> {
+  const rows = await sql<{ principal: string; decision: ApprovalRecord['decision']; reason: string | null; at: Date }[]>`
+    select principal, decision, reason, at
+    from invoice_approvals
+    where invoice_id = ${invoiceId}
+    order by seq`;
+  return rows.map((r) => ({ principal: r.principal, decision: r.decision, reason: r.reason, at: toIso(r.at) ?? '' }));
+}
+
+export async function insertFee(sql: Sql, invoiceId: string, fee: FeeRecord): Promise<void> {
+  await sql`
+    insert into invoice_fees (invoice_id, step, amount_minor, at)
+    values (${invoiceId}, ${fee.step}, ${fee.amountMinor}, ${fee.at})
+    on conflict (invoice_id, step) do nothing`;
+}
+
+export async function listFees(sql: Sql, invoiceId: string): Promise<FeeRecord[]> {
+  const rows = await sql<{ step: number; amount_minor: string; at: Date }[]>`
+    select step, amount_minor, at
+    from invoice_fees
+    where invoice_id = ${invoiceId}
+    order by step`;
+  return rows.map((r) => ({ step: r.step, amountMinor: toMinor(r.amount_minor), at: toIso(r.at) ?? '' }));
 }

@@ -77,6 +77,99 @@ export function createDraft(request: DraftRequest, meta: { id: string; createdBy
   };
 }
 
+export interface DraftChanges {
+  lines?: LineInput[];
+  memo?: string | null;
+  dueAt?: string | null;
+}
+
+/** A draft after changes were requested: lines repriced, totals derived again. */
+export function reviseDraft(draft: InvoiceDraft, changes: DraftChanges): InvoiceDraft {
+  const lines = changes.lines ? priceLines(changes.lines, draft.pricesIncludeTax) : draft.lines;
+  return {
+    ...draft,
+    lines,
+    ...totalsOf(lines),
+    memo: changes.memo === undefined ? draft.memo : changes.memo,
+    dueAt: changes.dueAt === undefined ? draft.dueAt : changes.dueAt,
+  };
+}
+
+/** The commands of API.md, and the states each may be given in. */
+export type InvoiceCommand =
+  | 'approve'
+  | 'reject'
+  | 'requestChanges'
+  | 'submit'
+  | 'recordPayment'
+  | 'void'
+  | 'dispute'
+  | 'resolveDispute'
+  | 'writeOff';
+
+const ALLOWED_IN: Record<InvoiceCommand, readonly InvoiceStatus[]> = {
+  approve: ['pending_approval'],
+  reject: ['pending_approval'],
+  requestChanges: ['pending_approval'],
+  submit: ['draft'],
+  recordPayment: ['open', 'overdue', 'disputed'],
+  void: ['draft', 'pending_approval', 'open', 'overdue', 'disputed'],
+  dispute: ['open', 'overdue'],
+  resolveDispute: ['disputed'],
+  writeOff: ['overdue', 'disputed'],
+};
+
+export function isAllowed(command: InvoiceCommand, status: InvoiceStatus): boolean {
+  return ALLOWED_IN[command].includes(status);
+}
+
+export function allowedStatuses(command: InvoiceCommand): readonly InvoiceStatus[] {
+  return ALLOWED_IN[command];
+}
+
+export type ApprovalDecisionKind = 'approved' | 'rejected' | 'changes_requested' | 'auto_approved';
+
+export interface ApprovalRecord {
+  principal: string;
+  decision: ApprovalDecisionKind;
+  at: string;
+  reason: string | null;
+}
+
+export const PAYMENT_METHODS = ['bank_transfer', 'card', 'cash', 'check', 'other'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export interface PaymentRecord {
+  reference: string;
+  amountMinor: number;
+  method: PaymentMethod;
+  receivedAt: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+
+export interface FeeRecord {
+  /** The dunning step (0-based) that charged it: one fee per step at most. */
+  step: number;
+  amountMinor: number;
+  at: string;
+}
+
+export interface DeliveryState {
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  sentAt: string | null;
+}
+
+export interface DunningProgress {
+  /** Index of the next policy step to run (steps are skipped, not sent, when their time predates the invoice). */
+  nextStep: number;
+  /** Time spent in disputes: the remaining steps move later by this much. */
+  pausedMs: number;
+  pausedAt: string | null;
+}
+
 /** The live state of an invoice as its workflow holds it (returned by the state query). */
 export interface InvoiceState {
   draft: InvoiceDraft;
@@ -85,13 +178,53 @@ export interface InvoiceState {
   issuedAt: string | null;
   dueAt: string | null;
   amountPaidMinor: number;
+  /** Reminder steps sent so far. */
   dunningLevel: number;
+  approvals: ApprovalRecord[];
+  payments: PaymentRecord[];
+  fees: FeeRecord[];
+  delivery: DeliveryState;
+  creditNoteNumber: string | null;
+  /** Where a dispute returns to when resolved. */
+  disputedFrom: InvoiceStatus | null;
+  dunning: DunningProgress;
+  /** When an unanswered approval was escalated to the second approver. */
+  approvalEscalatedAt: string | null;
+  /** Grows by one at every recorded change: the read model ignores writes older than it holds. */
+  version: number;
 }
 
 export function initialInvoiceState(draft: InvoiceDraft): InvoiceState {
-  return { draft, status: 'draft', number: null, issuedAt: null, dueAt: draft.dueAt, amountPaidMinor: 0, dunningLevel: 0 };
+  return {
+    draft,
+    status: 'draft',
+    number: null,
+    issuedAt: null,
+    dueAt: draft.dueAt,
+    amountPaidMinor: 0,
+    dunningLevel: 0,
+    approvals: [],
+    payments: [],
+    fees: [],
+    delivery: { status: 'pending', attempts: 0, lastError: null, sentAt: null },
+    creditNoteNumber: null,
+    disputedFrom: null,
+    dunning: { nextStep: 0, pausedMs: 0, pausedAt: null },
+    approvalEscalatedAt: null,
+    version: 0,
+  };
 }
 
-export function amountDueMinor(state: Pick<InvoiceState, 'draft' | 'amountPaidMinor'>): number {
-  return Math.max(0, state.draft.totalMinor - state.amountPaidMinor);
+export function feesMinor(state: Pick<InvoiceState, 'fees'>): number {
+  return state.fees.reduce((sum, fee) => sum + fee.amountMinor, 0);
+}
+
+/** What the customer still owes: lines plus late fees, less payments; never negative. */
+export function amountDueMinor(state: Pick<InvoiceState, 'draft' | 'amountPaidMinor' | 'fees'>): number {
+  return Math.max(0, state.draft.totalMinor + feesMinor(state) - state.amountPaidMinor);
+}
+
+/** What was paid beyond the amount owed: it becomes the customer's credit balance. */
+export function overpaidMinor(state: Pick<InvoiceState, 'draft' | 'amountPaidMinor' | 'fees'>): number {
+  return Math.max(0, state.amountPaidMinor - state.draft.totalMinor - feesMinor(state));
 }

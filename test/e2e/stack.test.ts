@@ -1,6 +1,6 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { invoiceWorkflow } from '../../workflows/invoice-workflow';
-import { createActivities } from '../../activities';
+import { createInvoiceActivities } from '../../activities/invoices';
 import { createDraft } from '../../src/domain/invoice';
 import { migrate } from '../../src/db/migrate';
 import { startBillflow, TEST_KEYS, type Billflow } from '../support/billflow';
@@ -215,7 +215,7 @@ describe('retries and restarts', () => {
       { customerId, currency: 'EUR', lines: [{ description: 'x', quantity: '3', unitPriceMinor: 100, taxRateBps: 0 }], pricesIncludeTax: false, dueAt: null, paymentTermsDays: 30, dunningPolicyId: null, approval: 'policy', memo: null },
       { id: `inv_retry_${customerId}`, createdBy: 'olivia', now: new Date().toISOString() },
     );
-    const activities = createActivities({ sql: db.sql });
+    const activities = createInvoiceActivities({ sql: db.sql });
     await activities.recordDraftInvoice(draft);
     await activities.recordDraftInvoice(draft);
     const [rows] = await db.sql<{ invoices: number; lines: number; events: number }[]>`

@@ -2,7 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { isUniqueViolation, type Sql } from '../../db/client';
 import { findCustomer, insertCustomer, listCustomers } from '../../db/customers';
-import { AppError, ErrorCode, notFound } from '../../errors';
+import { customerCreditBalances } from '../../db/payments';
+import { AppError, ErrorCode, notFound, validationError } from '../../errors';
+import { findDunningPolicy } from '../../db/dunning-policies';
 import { idFromSeed, newId } from '../../ids';
 import { callerOf, requireRole } from '../auth';
 import { withIdempotency } from '../idempotency';
@@ -30,6 +32,9 @@ export function customerRoutes(sql: Sql): Router {
   router.post('/customers', requireRole('operator'), async (req, res) => {
     const caller = callerOf(res);
     const body = parseInput(createCustomerBody, req.body);
+    if (body.dunningPolicyId && !(await findDunningPolicy(sql, body.dunningPolicyId))) {
+      throw validationError('dunningPolicyId', `dunning policy ${body.dunningPolicyId} does not exist`);
+    }
     const created = await withIdempotency(sql, req, caller, async (seed) => {
       try {
         const customer = await insertCustomer(sql, {
@@ -64,7 +69,7 @@ export function customerRoutes(sql: Sql): Router {
   router.get('/customers/:id', requireRole('operator', 'approver', 'viewer'), async (req, res) => {
     const customer = await findCustomer(sql, req.params.id as string);
     if (!customer) throw notFound('customer', req.params.id as string);
-    res.json(customer);
+    res.json({ ...customer, creditBalances: await customerCreditBalances(sql, customer.id) });
   });
 
   router.get('/customers', requireRole('operator', 'approver', 'viewer'), async (req, res) => {

@@ -1,23 +1,56 @@
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import { Router } from 'express';
 import { z } from 'zod';
-import { invoiceStateQuery, invoiceWorkflow } from '../../../workflows/invoice-workflow';
+import {
+  type Actor,
+  approveUpdate,
+  disputeUpdate,
+  invoiceStateQuery,
+  invoiceWorkflow,
+  type InvoiceSettings,
+  recordPaymentUpdate,
+  rejectUpdate,
+  requestChangesUpdate,
+  resolveDisputeUpdate,
+  submitUpdate,
+  voidUpdate,
+  writeOffUpdate,
+} from '../../../workflows/invoice-workflow';
+import type { Config } from '../../config';
 import { listAuditEvents } from '../../db/audit';
 import type { Sql } from '../../db/client';
-import { findCustomer } from '../../db/customers';
-import { findInvoice, listInvoices } from '../../db/invoices';
-import { createDraft, INVOICE_STATUSES, type InvoiceDraft, initialInvoiceState, type InvoiceState } from '../../domain/invoice';
+import { type Customer, findCustomer } from '../../db/customers';
+import { findDelivery } from '../../db/deliveries';
+import { findDunningPolicy } from '../../db/dunning-policies';
+import { findInvoice, listApprovals, listFees, listInvoices } from '../../db/invoices';
+import { listPayments } from '../../db/payments';
+import {
+  createDraft,
+  INVOICE_STATUSES,
+  type InvoiceDraft,
+  initialInvoiceState,
+  type InvoiceState,
+  PAYMENT_METHODS,
+} from '../../domain/invoice';
 import { type LineInput, normaliseQuantity } from '../../domain/lines';
 import { parseDecimalToMinor } from '../../domain/money';
 import { AppError, ErrorCode, type ErrorDetail, notFound, validationError } from '../../errors';
 import { idFromSeed, newId } from '../../ids';
+import { buildInvoiceDocument } from '../../render/build-document';
+import { renderInvoicePdf } from '../../render/pdf';
 import { CustomerIdKey, InvoiceStatusKey } from '../../temporal/search-attributes';
 import { invoiceWorkflowId } from '../../temporal/workflow-ids';
 import { callerOf, requireRole } from '../auth';
 import { withIdempotency } from '../idempotency';
 import { decodeCursor, page } from '../pagination';
-import { invoiceView, invoiceViewFromState } from '../views';
+import { invoiceView, invoiceViewFromState, type StoredInvoice } from '../views';
 import { basisPoints, currencyCode, pageQuery, parseInput } from '../validation';
 
 const lineBody = z.strictObject({
@@ -29,13 +62,15 @@ const lineBody = z.strictObject({
   discountBps: basisPoints(10_000).optional(),
 });
 
+const isoTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with offset' });
+
 export const createInvoiceBody = z
   .strictObject({
     customerId: z.string().min(1),
     currency: currencyCode.optional(),
     lines: z.array(lineBody).min(1, 'an invoice needs at least one line').max(500),
     pricesIncludeTax: z.boolean().default(false),
-    dueAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with offset' }).optional(),
+    dueAt: isoTimestamp.optional(),
     paymentTermsDays: z.int().min(0).max(3650).optional(),
     dunningPolicyId: z.string().min(1).max(100).optional(),
     memo: z.string().max(2000).optional(),
@@ -45,6 +80,24 @@ export const createInvoiceBody = z
     path: ['paymentTermsDays'],
     message: 'give either dueAt or paymentTermsDays, not both',
   });
+
+const submitBody = z.strictObject({
+  lines: z.array(lineBody).min(1, 'an invoice needs at least one line').max(500).optional(),
+  memo: z.string().max(2000).nullable().optional(),
+  dueAt: isoTimestamp.nullable().optional(),
+});
+
+const reason = z.string().trim().min(1, 'is required').max(2000);
+const commentBody = z.strictObject({ comment: z.string().max(2000).optional() });
+const reasonBody = z.strictObject({ reason });
+const resolutionBody = z.strictObject({ resolution: reason });
+
+export const paymentBody = z.strictObject({
+  amountMinor: z.int('must be a whole number of minor units').positive('must be positive').max(Number.MAX_SAFE_INTEGER),
+  method: z.enum(PAYMENT_METHODS),
+  reference: z.string().trim().min(1).max(200),
+  receivedAt: isoTimestamp.optional(),
+});
 
 const listQuery = pageQuery.extend({
   status: z.enum(INVOICE_STATUSES).optional(),
@@ -91,31 +144,96 @@ function toLineInputs(lines: LineBody[], currency: string, defaultTaxRateBps: nu
   return inputs;
 }
 
-async function startInvoiceWorkflow(client: Client, taskQueue: string, draft: InvoiceDraft): Promise<InvoiceState> {
-  const workflowId = invoiceWorkflowId(draft.id);
-  try {
-    await client.workflow.start(invoiceWorkflow, {
-      workflowId,
-      taskQueue,
-      args: [{ draft }],
-      // An invoice id is never reused, not even after its workflow has closed.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      typedSearchAttributes: [
-        { key: InvoiceStatusKey, value: 'draft' },
-        { key: CustomerIdKey, value: draft.customerId },
-      ],
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+/** A workflow's refusal (an ApplicationFailure from an Update validator) as an API error. */
+function fromUpdateFailure(error: WorkflowUpdateFailedError): AppError {
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure && cause.type && KNOWN_CODES.has(cause.type)) {
+    const extra = (cause.details?.[0] ?? {}) as Record<string, unknown>;
+    const { path, ...rest } = extra;
+    return new AppError({
+      code: cause.type as ErrorCode,
+      message: cause.message,
+      details: typeof path === 'string' ? [{ path, message: cause.message }] : [],
+      extra: rest,
     });
-    return initialInvoiceState(draft);
-  } catch (error) {
-    // Only an idempotent retry derives an existing id: answer with the invoice it created.
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(workflowId).query(invoiceStateQuery);
-    throw error;
   }
+  return new AppError({ code: ErrorCode.internal, message: 'the invoice workflow failed the command', cause: error });
 }
 
-export function invoiceRoutes(sql: Sql, client: Client, taskQueue: string): Router {
+export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom'>): Router {
   const router = Router();
+  const settings: InvoiceSettings = { approvalEscalationAfter: config.approval.escalationAfter, numberPrefix: config.invoiceNumberPrefix };
+
+  async function loadStored(id: string): Promise<StoredInvoice | null> {
+    const record = await findInvoice(sql, id);
+    if (!record) return null;
+    const [approvals, payments, fees, delivery, timeline] = await Promise.all([
+      listApprovals(sql, id),
+      listPayments(sql, id),
+      listFees(sql, id),
+      findDelivery(sql, id, 'invoice'),
+      listAuditEvents(sql, 'invoice', id),
+    ]);
+    return { record, approvals, payments, fees, delivery, timeline };
+  }
+
+  async function startInvoiceWorkflow(draft: InvoiceDraft, customer: Customer, policyId: string): Promise<InvoiceState> {
+    const policy = await findDunningPolicy(sql, policyId);
+    if (!policy) throw validationError('dunningPolicyId', `dunning policy ${policyId} does not exist`);
+    const workflowId = invoiceWorkflowId(draft.id);
+    try {
+      await client.workflow.start(invoiceWorkflow, {
+        workflowId,
+        taskQueue: config.temporal.taskQueue,
+        args: [
+          {
+            draft,
+            customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale, approval: customer.approval },
+            policy,
+            settings,
+          },
+        ],
+        // An invoice id is never reused, not even after its workflow has closed.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        typedSearchAttributes: [
+          { key: InvoiceStatusKey, value: 'draft' },
+          { key: CustomerIdKey, value: draft.customerId },
+        ],
+      });
+      return initialInvoiceState(draft);
+    } catch (error) {
+      // Only an idempotent retry derives an existing id: answer with the invoice it created.
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(workflowId).query(invoiceStateQuery);
+      throw error;
+    }
+  }
+
+  /** Sends a command to the invoice's workflow; refusals become 400/403/409 with the current status. */
+  async function command<Ret, Arg>(id: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+    try {
+      return await client.workflow.getHandle(invoiceWorkflowId(id)).executeUpdate(update, { args: [arg] });
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) throw fromUpdateFailure(error);
+      if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) {
+        const record = await findInvoice(sql, id);
+        if (!record) throw notFound('invoice', id);
+        throw new AppError({ code: ErrorCode.conflict, message: `the invoice is ${record.status}: it takes no more commands`, extra: { status: record.status } });
+      }
+      throw error;
+    }
+  }
+
+  async function stateView(state: InvoiceState) {
+    return invoiceViewFromState(state, await listAuditEvents(sql, 'invoice', state.draft.id));
+  }
+
+  const actor = (res: Parameters<typeof callerOf>[0]): Actor => {
+    const caller = callerOf(res);
+    return { principal: caller.principal, role: caller.role };
+  };
 
   router.post('/invoices', requireRole('operator'), async (req, res) => {
     const caller = callerOf(res);
@@ -124,6 +242,7 @@ export function invoiceRoutes(sql: Sql, client: Client, taskQueue: string): Rout
     if (!customer) throw validationError('customerId', `customer ${body.customerId} does not exist`);
     const currency = body.currency ?? customer.currency;
     const lines = toLineInputs(body.lines, currency, customer.taxRateBps ?? 0);
+    const policyId = body.dunningPolicyId ?? customer.dunningPolicyId ?? 'default';
     const created = await withIdempotency(sql, req, caller, async (seed) => {
       const draft = createDraft(
         {
@@ -133,32 +252,61 @@ export function invoiceRoutes(sql: Sql, client: Client, taskQueue: string): Rout
           pricesIncludeTax: body.pricesIncludeTax,
           dueAt: body.dueAt ? new Date(body.dueAt).toISOString() : null,
           paymentTermsDays: body.paymentTermsDays ?? customer.paymentTermsDays,
-          dunningPolicyId: body.dunningPolicyId ?? customer.dunningPolicyId,
+          dunningPolicyId: policyId,
           approval: body.approval ?? 'policy',
           memo: body.memo ?? null,
         },
         { id: seed ? idFromSeed('inv', seed) : newId('inv'), createdBy: caller.principal, now: new Date().toISOString() },
       );
-      const state = await startInvoiceWorkflow(client, taskQueue, draft);
-      return { status: 201, body: invoiceViewFromState(state) };
+      const state = await startInvoiceWorkflow(draft, customer, policyId);
+      return { status: 201, body: invoiceViewFromState(state, []) };
     });
     res.status(created.status).location(`/invoices/${(created.body as { id: string }).id}`).json(created.body);
   });
 
   router.get('/invoices/:id', requireRole('operator', 'approver', 'viewer'), async (req, res) => {
     const id = req.params.id as string;
-    const record = await findInvoice(sql, id);
-    if (record) {
-      res.json(invoiceView(record, await listAuditEvents(sql, 'invoice', id)));
+    const stored = await loadStored(id);
+    if (stored) {
+      res.json(invoiceView(stored));
       return;
     }
     // The workflow exists before its first activity has written the read model.
     try {
-      res.json(invoiceViewFromState(await client.workflow.getHandle(invoiceWorkflowId(id)).query(invoiceStateQuery)));
+      res.json(invoiceViewFromState(await client.workflow.getHandle(invoiceWorkflowId(id)).query(invoiceStateQuery), []));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw notFound('invoice', id);
       throw error;
     }
+  });
+
+  router.get('/invoices/:id/pdf', requireRole('operator', 'approver', 'viewer'), async (req, res) => {
+    const id = req.params.id as string;
+    const stored = await loadStored(id);
+    if (!stored) throw notFound('invoice', id);
+    const customer = await findCustomer(sql, stored.record.customerId);
+    const r = stored.record;
+    const pdf = await renderInvoicePdf(
+      buildInvoiceDocument(
+        {
+          invoiceId: r.id,
+          number: r.number,
+          currency: r.currency,
+          issuedAt: r.issuedAt,
+          dueAt: r.dueAt,
+          customer: { name: customer?.name ?? '', email: customer?.email ?? '', locale: customer?.locale ?? 'en' },
+          lines: r.lines,
+          subtotalMinor: r.subtotalMinor,
+          taxMinor: r.taxMinor,
+          totalMinor: r.totalMinor,
+          feesMinor: stored.fees.reduce((sum, f) => sum + f.amountMinor, 0),
+          amountPaidMinor: r.amountPaidMinor,
+          memo: r.memo,
+        },
+        config,
+      ),
+    );
+    res.type('application/pdf').set('Content-Disposition', `inline; filename="${r.number ?? r.id}.pdf"`).send(pdf);
   });
 
   router.get('/invoices', requireRole('operator', 'approver', 'viewer'), async (req, res) => {
@@ -169,11 +317,90 @@ export function invoiceRoutes(sql: Sql, client: Client, taskQueue: string): Rout
       limit: query.limit,
       after: decodeCursor(query.cursor),
     });
-    res.json(page(rows, query.limit, (r) => {
-      const { lines: _lines, ...summary } = invoiceView(r, []);
-      return summary;
-    }));
+    res.json(
+      page(rows, query.limit, (record) => {
+        const { lines: _lines, approvals: _a, payments: _p, fees: _f, timeline: _t, ...summary } = invoiceView({
+          record,
+          approvals: [],
+          payments: [],
+          fees: [],
+          delivery: null,
+          timeline: [],
+        });
+        return summary;
+      }),
+    );
+  });
+
+  router.post('/invoices/:id/approve', requireRole('approver'), async (req, res) => {
+    const body = parseInput(commentBody, req.body);
+    res.json(await stateView(await command(req.params.id as string, approveUpdate, { ...actor(res), reason: body.comment ?? null })));
+  });
+
+  router.post('/invoices/:id/reject', requireRole('approver'), async (req, res) => {
+    const body = parseInput(reasonBody, req.body);
+    res.json(await stateView(await command(req.params.id as string, rejectUpdate, { ...actor(res), reason: body.reason })));
+  });
+
+  router.post('/invoices/:id/request-changes', requireRole('approver'), async (req, res) => {
+    const body = parseInput(reasonBody, req.body);
+    res.json(await stateView(await command(req.params.id as string, requestChangesUpdate, { ...actor(res), reason: body.reason })));
+  });
+
+  router.post('/invoices/:id/submit', requireRole('operator'), async (req, res) => {
+    const id = req.params.id as string;
+    const body = parseInput(submitBody, req.body);
+    const record = await findInvoice(sql, id);
+    if (!record) throw notFound('invoice', id);
+    const customer = await findCustomer(sql, record.customerId);
+    const lines = body.lines ? toLineInputs(body.lines, record.currency, customer?.taxRateBps ?? 0) : undefined;
+    const dueAt = body.dueAt === undefined ? undefined : body.dueAt === null ? null : new Date(body.dueAt).toISOString();
+    const state = await command(id, submitUpdate, {
+      ...actor(res),
+      ...(lines ? { lines } : {}),
+      ...(body.memo !== undefined ? { memo: body.memo } : {}),
+      ...(dueAt !== undefined ? { dueAt } : {}),
+    });
+    res.json(await stateView(state));
+  });
+
+  router.post('/invoices/:id/payments', requireRole('operator'), async (req, res) => {
+    const body = parseInput(paymentBody, req.body);
+    const result = await command(req.params.id as string, recordPaymentUpdate, {
+      ...actor(res),
+      amountMinor: body.amountMinor,
+      method: body.method,
+      reference: body.reference,
+      receivedAt: body.receivedAt ? new Date(body.receivedAt).toISOString() : new Date().toISOString(),
+    });
+    // A repeated reference is not an error: the payment is already there, and is not counted twice.
+    res.status(result.duplicate ? 200 : 201).json({ duplicate: result.duplicate, invoice: await stateView(result.state) });
+  });
+
+  router.post('/invoices/:id/void', requireRole('operator'), async (req, res) => {
+    const body = parseInput(reasonBody, req.body);
+    res.json(await stateView(await command(req.params.id as string, voidUpdate, { ...actor(res), reason: body.reason })));
+  });
+
+  router.post('/invoices/:id/dispute', requireRole('operator'), async (req, res) => {
+    const body = parseInput(reasonBody, req.body);
+    res.json(await stateView(await command(req.params.id as string, disputeUpdate, { ...actor(res), reason: body.reason })));
+  });
+
+  router.post('/invoices/:id/resolve-dispute', requireRole('operator'), async (req, res) => {
+    const body = parseInput(resolutionBody, req.body);
+    res.json(await stateView(await command(req.params.id as string, resolveDisputeUpdate, { ...actor(res), reason: body.resolution })));
+  });
+
+  router.post('/invoices/:id/write-off', requireRole('operator'), async (req, res) => {
+    const body = parseInput(reasonBody, req.body);
+    res.json(await stateView(await command(req.params.id as string, writeOffUpdate, { ...actor(res), reason: body.reason })));
   });
 
   return router;
+}
+
+/** The server's answer to an Update sent to a workflow that has already closed. */
+function isCompletedWorkflowError(error: unknown): boolean {
+  return error instanceof Error && /already completed|workflow execution already (finished|closed)/i.test(error.message);
 }

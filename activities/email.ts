@@ -1,0 +1,132 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Transporter } from 'nodemailer';
+import type { Sql } from '../src/db/client';
+import { findDelivery, upsertDelivery } from '../src/db/deliveries';
+import type { ReminderTemplate } from '../src/domain/dunning';
+import { feesMinor, type InvoiceState } from '../src/domain/invoice';
+import { buildInvoiceDocument } from '../src/render/build-document';
+import type { InvoiceDocument, RenderedEmail } from '../src/render/document';
+import { renderApprovalEmail, renderInvoiceEmail, renderReminderEmail } from '../src/render/email';
+import { renderFinalNoticePdf, renderInvoicePdf } from '../src/render/pdf';
+import type { CustomerSnapshot } from '../workflows/invoice-workflow';
+
+export interface MailDeps {
+  sql: Sql;
+  mailer: Pick<Transporter, 'sendMail'>;
+  mailFrom: string;
+  publicBaseUrl: string;
+  approvers: { notify: string; escalateTo: string };
+}
+
+export interface SentMail {
+  messageId: string;
+  attempts: number;
+  sentAt: string;
+}
+
+/** Failure type of a message the SMTP server refused for good (5xx): retrying cannot help. */
+export const DELIVERY_REJECTED = 'delivery_rejected';
+
+/** Emails of the invoice workflow, rendered from its state and sent over SMTP. */
+export function createEmailActivities(deps: MailDeps) {
+  function documentOf(state: InvoiceState, customer: CustomerSnapshot): InvoiceDocument {
+    const d = state.draft;
+    return buildInvoiceDocument(
+      {
+        invoiceId: d.id,
+        number: state.number,
+        currency: d.currency,
+        issuedAt: state.issuedAt,
+        dueAt: state.dueAt,
+        customer: { name: customer.name, email: customer.email, locale: customer.locale },
+        lines: d.lines,
+        subtotalMinor: d.subtotalMinor,
+        taxMinor: d.taxMinor,
+        totalMinor: d.totalMinor,
+        feesMinor: feesMinor(state),
+        amountPaidMinor: state.amountPaidMinor,
+        memo: d.memo,
+      },
+      deps,
+    );
+  }
+
+  /**
+   * Sends one message per invoice and step, at most once successfully: a delivery already marked
+   * sent is not sent again, and every attempt carries the same Message-ID so a receiver can drop a
+   * duplicate of an attempt whose acceptance we never heard about.
+   */
+  async function deliver(args: {
+    invoiceId: string;
+    step: string;
+    to: string;
+    email: RenderedEmail;
+    attachments: { filename: string; content: Buffer }[];
+  }): Promise<SentMail> {
+    const messageId = `<${args.invoiceId}.${args.step}@billflow>`;
+    const existing = await findDelivery(deps.sql, args.invoiceId, args.step);
+    if (existing?.status === 'sent') return { messageId, attempts: existing.attempts, sentAt: existing.sentAt ?? '' };
+    const attempts = Context.current().info.attempt;
+    const base = { invoiceId: args.invoiceId, step: args.step, recipient: args.to, messageId, attempts };
+    try {
+      await deps.mailer.sendMail({
+        from: deps.mailFrom,
+        to: args.to,
+        subject: args.email.subject,
+        html: args.email.html,
+        text: args.email.text,
+        messageId,
+        attachments: args.attachments.map((a) => ({ ...a, contentType: 'application/pdf' })),
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await upsertDelivery(deps.sql, { ...base, status: 'pending', lastError: message, sentAt: null });
+      const code = (error as { responseCode?: number }).responseCode;
+      if (code !== undefined && code >= 500) throw ApplicationFailure.nonRetryable(message, DELIVERY_REJECTED);
+      throw error;
+    }
+    const sentAt = new Date().toISOString();
+    await upsertDelivery(deps.sql, { ...base, status: 'sent', lastError: null, sentAt });
+    return { messageId, attempts, sentAt };
+  }
+
+  return {
+    async sendInvoiceEmail({ state, customer }: { state: InvoiceState; customer: CustomerSnapshot }): Promise<SentMail> {
+      const doc = documentOf(state, customer);
+      return deliver({
+        invoiceId: doc.invoiceId,
+        step: 'invoice',
+        to: customer.email,
+        email: await renderInvoiceEmail(doc),
+        attachments: [{ filename: `${doc.number ?? doc.invoiceId}.pdf`, content: await renderInvoicePdf(doc) }],
+      });
+    },
+
+    async sendReminder(args: { state: InvoiceState; customer: CustomerSnapshot; step: { index: number; template: ReminderTemplate } }): Promise<SentMail> {
+      const doc = documentOf(args.state, args.customer);
+      const attachments = [{ filename: `${doc.number ?? doc.invoiceId}.pdf`, content: await renderInvoicePdf(doc) }];
+      if (args.step.template === 'final') {
+        attachments.unshift({ filename: `final-notice-${doc.number ?? doc.invoiceId}.pdf`, content: await renderFinalNoticePdf(doc) });
+      }
+      return deliver({
+        invoiceId: doc.invoiceId,
+        step: `reminder-${args.step.index + 1}`,
+        to: args.customer.email,
+        email: await renderReminderEmail(doc, args.step.template, args.step.index + 1),
+        attachments,
+      });
+    },
+
+    async notifyApprovers(args: { state: InvoiceState; customer: CustomerSnapshot; kind: 'request' | 'escalation'; waitingSince: string }): Promise<SentMail> {
+      const doc = documentOf(args.state, args.customer);
+      const submissions = args.state.approvals.filter((a) => a.decision === 'changes_requested').length;
+      return deliver({
+        invoiceId: doc.invoiceId,
+        step: `approval-${args.kind}-${submissions + 1}`,
+        to: args.kind === 'request' ? deps.approvers.notify : deps.approvers.escalateTo,
+        email: await renderApprovalEmail(doc, args.kind, args.waitingSince),
+        attachments: [],
+      });
+    },
+  };
+}

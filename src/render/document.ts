@@ -1,0 +1,34 @@
+import type { PricedLine } from '../domain/lines';
+
+/** Everything an invoice email or PDF shows. Built by the activities from the workflow's state. */
+export interface InvoiceDocument {
+  invoiceId: string;
+  /** Null only for documents about unissued drafts (approval requests). */
+  number: string | null;
+  currency: string;
+  issuedAt: string | null;
+  dueAt: string | null;
+  customer: { name: string; email: string; locale: string };
+  lines: PricedLine[];
+  subtotalMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  /** Late fees charged on top of the lines. */
+  feesMinor: number;
+  amountPaidMinor: number;
+  amountDueMinor: number;
+  memo: string | null;
+  /** Link to the invoice (PUBLIC_BASE_URL/invoices/:id). */
+  url: string;
+  /** Who sends it, shown in the header and footer. */
+  issuer: { name: string; email: string };
+}
+
+/** The tones of the dunning steps; `final` also attaches a PDF letter. */
+export type ReminderTone = 'friendly' | 'firm' | 'final' | 'collections';
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}

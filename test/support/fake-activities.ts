@@ -1,0 +1,61 @@
+import type { Activities } from '../../activities';
+
+export interface Call {
+  name: keyof Activities;
+  arg: unknown;
+}
+
+/**
+ * Typed fakes of every activity for workflow tests: they record their calls and answer as the
+ * real ones would (numbers in sequence, mail accepted), unless a test overrides one.
+ */
+export function fakeActivities(overrides: Partial<Activities> = {}) {
+  const calls: Call[] = [];
+  let lastCallAt = Date.now();
+  let invoiceNumber = 0;
+  let creditNoteNumber = 0;
+  const numbers = new Map<string, string>();
+  const track =
+    <A, R>(name: keyof Activities, result: (arg: A) => R | Promise<R>) =>
+    async (arg: A): Promise<R> => {
+      calls.push({ name, arg });
+      lastCallAt = Date.now();
+      try {
+        return await result(arg);
+      } finally {
+        lastCallAt = Date.now();
+      }
+    };
+  const sent = { messageId: '<fake@billflow>', attempts: 1, sentAt: '2026-01-01T00:00:00.000Z' };
+  const activities: Activities = {
+    recordDraftInvoice: track('recordDraftInvoice', () => undefined),
+    reviseDraft: track('reviseDraft', () => undefined),
+    recordInvoiceChange: track('recordInvoiceChange', () => undefined),
+    recordApproval: track('recordApproval', () => undefined),
+    issueInvoice: track('issueInvoice', ({ invoiceId, issuedAt, prefix }: { invoiceId: string; issuedAt: string; prefix: string }) => {
+      const existing = numbers.get(invoiceId);
+      if (existing) return existing;
+      const number = `${prefix}-${new Date(issuedAt).getUTCFullYear()}-${String(++invoiceNumber).padStart(6, '0')}`;
+      numbers.set(invoiceId, number);
+      return number;
+    }),
+    recordPayment: track('recordPayment', () => undefined),
+    addCustomerCredit: track('addCustomerCredit', () => undefined),
+    recordLateFee: track('recordLateFee', () => undefined),
+    issueCreditNote: track('issueCreditNote', ({ issuedAt }: { issuedAt: string }) => `CN-${new Date(issuedAt).getUTCFullYear()}-${String(++creditNoteNumber).padStart(6, '0')}`),
+    markDeliveryFailed: track('markDeliveryFailed', () => undefined),
+    sendInvoiceEmail: track('sendInvoiceEmail', () => sent),
+    sendReminder: track('sendReminder', () => sent),
+    notifyApprovers: track('notifyApprovers', () => sent),
+  };
+  for (const [name, fn] of Object.entries(overrides)) {
+    (activities as Record<string, unknown>)[name] = track(name as keyof Activities, fn as (arg: unknown) => unknown);
+  }
+  return {
+    activities,
+    calls,
+    /** Milliseconds since the last activity call started or ended. */
+    quietFor: () => Date.now() - lastCallAt,
+    argsOf: <T = Record<string, unknown>>(name: keyof Activities) => calls.filter((c) => c.name === name).map((c) => c.arg as T),
+  };
+}

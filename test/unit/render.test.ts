@@ -1,0 +1,251 @@
+import { priceLines } from '../../src/domain/lines';
+import type { InvoiceDocument, ReminderTone } from '../../src/render/document';
+import { emailTemplateSource, renderApprovalEmail, renderInvoiceEmail, renderInvoiceEmailUncached, renderReminderEmail } from '../../src/render/email';
+import { formatBps, RenderError } from '../../src/render/format';
+import { renderFinalNoticePdf, renderInvoicePdf } from '../../src/render/pdf';
+import { sampleDocument, sampleLineInputs } from '../support/documents';
+
+const TONES: ReminderTone[] = ['friendly', 'firm', 'final', 'collections'];
+
+/**
+ * The text of a PDF rendered with `compress: false`, page by page, and its title. PDF readers for
+ * Node (pdf.js) load their worker with import(), which jest refuses, so this reads pdfkit's own plain
+ * output: the pages in /Kids order, each page's content stream, and in it every TJ string as one run.
+ * Standard fonts write text as WinAnsi hex strings, which is Latin-1 for the text we print.
+ */
+function readPdf(pdf: Buffer): { pages: string[]; title: string | undefined } {
+  const source = pdf.toString('latin1');
+  const objects = new Map([...source.matchAll(/^(\d+) 0 obj\n([\s\S]*?)\nendobj$/gm)].map(([, id, body]) => [id, body ?? '']));
+  const reference = (body: string | undefined, key: string) => new RegExp(`/${key} (\\d+) 0 R`).exec(body ?? '')?.[1];
+  const kids = /\/Type \/Pages\n[\s\S]*?\/Kids \[([^\]]*)\]/.exec(source)?.[1] ?? '';
+  const pages = [...kids.matchAll(/(\d+) 0 R/g)].map(([, pageId]) => {
+    const stream = objects.get(reference(objects.get(pageId ?? ''), 'Contents') ?? '') ?? '';
+    const runs = [...stream.matchAll(/\[([^\]]*)\] TJ/g)].map(([, parts]) =>
+      [...(parts ?? '').matchAll(/<([0-9a-f]*)>/g)].map(([, hex]) => Buffer.from(hex ?? '', 'hex').toString('latin1')).join(''),
+    );
+    return runs.join('\n');
+  });
+  const titleId = [...objects.values()].map((body) => reference(body, 'Title')).find((id) => id !== undefined);
+  const title = objects.get(titleId ?? '')?.replace(/^\(|\)$/g, '');
+  return { pages, title };
+}
+
+function occurrences(haystack: string, needle: string): number {
+  return haystack.split(needle).length - 1;
+}
+
+describe('invoice email', () => {
+  test('when an invoice email is rendered, then it names the number, the customer, every line, the total and the link', async () => {
+    const doc = sampleDocument();
+    const email = await renderInvoiceEmail(doc);
+
+    expect(email.subject).toBe('Invoice INV-2026-000042 from Acme Billing GmbH: EUR 1,604.12 due 2026-12-01');
+    for (const part of [email.html, email.text]) {
+      expect(part).toContain('INV-2026-000042');
+      expect(part).toContain('Ada Lovelace');
+      expect(part).toContain('EUR 1,604.12');
+      expect(part).toContain('https://billing.example.com/invoices/inv_01HZX5J3K9');
+    }
+    for (const line of doc.lines) {
+      // Handlebars escapes the quotes in 'Hosting plan "Business"'.
+      expect(email.html).toContain(line.description.replaceAll('"', '&quot;'));
+      expect(email.text).toContain(line.description);
+    }
+    expect(email.html).toContain('href="https://billing.example.com/invoices/inv_01HZX5J3K9"');
+    expect(email.html).toContain('View invoice');
+  });
+
+  test('when a line description holds a script tag, then the HTML shows it as text', async () => {
+    const doc = sampleDocument({ lines: priceLines([{ description: '<script>alert("x")</script> & more', quantity: '1', unitPriceMinor: 100, taxRateBps: 0 }], false) });
+    const { html, text } = await renderInvoiceEmail(doc);
+
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more');
+    expect(text).toContain('<script>alert("x")</script> & more');
+  });
+
+  test('when nothing was paid and no fees were charged, then neither row is shown', async () => {
+    const { html, text } = await renderInvoiceEmail(sampleDocument({ memo: null }));
+
+    for (const part of [html, text]) {
+      expect(part).not.toContain('Late fees');
+      expect(part).not.toContain('Amount paid');
+      expect(part).not.toContain('Note');
+    }
+  });
+
+  test('when fees were charged and part was paid, then both rows are shown and the amount due includes them', async () => {
+    const doc = sampleDocument({ feesMinor: 1_500, amountPaidMinor: 10_000 });
+    const { subject, html, text } = await renderInvoiceEmail(doc);
+
+    expect(subject).toContain('EUR 1,519.12 due');
+    expect(html).toMatch(/Late fees<\/td>\s*<td[^>]*>EUR 15\.00</);
+    expect(html).toMatch(/Amount paid<\/td>\s*<td[^>]*>&minus;EUR 100\.00</);
+    expect(text).toMatch(/Late fees: +EUR 15\.00/);
+    expect(text).toMatch(/Amount due: +EUR 1,519\.12/);
+  });
+
+  test('when MJML compiles the template, then the Handlebars blocks inside mj-table survive untouched', async () => {
+    const source = await emailTemplateSource('invoice');
+
+    expect(source).not.toContain('mj-table');
+    expect(source).toMatch(/<\/tr>\s*\{\{#each lines\}\}\s*<tr>[\s\S]*\{\{description\}\}\{\{#if discount\}\}[\s\S]*<\/tr>\s*\{\{\/each\}\}/);
+    expect(occurrences(source, '{{#if fees}}')).toBe(1);
+    expect(occurrences(source, '{{#if paid}}')).toBe(1);
+    expect(occurrences(source, '{{/if}}')).toBe(occurrences(source, '{{#if '));
+  });
+
+  test('when the same document goes through the cached and the uncached renderer, then the emails are identical', async () => {
+    const doc = sampleDocument({ feesMinor: 250 });
+
+    expect(await renderInvoiceEmailUncached(doc)).toEqual(await renderInvoiceEmail(doc));
+  });
+
+  test('when the invoice has no number yet, then rendering it is refused', async () => {
+    await expect(renderInvoiceEmail(sampleDocument({ number: null }))).rejects.toThrow(RenderError);
+  });
+});
+
+describe('reminder email', () => {
+  test.each([
+    ['friendly', 'Reminder: invoice INV-2026-000042 (EUR 1,604.12) is due 2026-12-01'],
+    ['firm', 'Overdue: invoice INV-2026-000042 (EUR 1,604.12) was due 2026-12-01'],
+    ['final', 'Final notice: invoice INV-2026-000042 (EUR 1,604.12) is overdue'],
+    ['collections', 'Invoice INV-2026-000042 has been passed to collections'],
+  ] as const)('when the tone is %s, then the subject is "%s"', async (tone, subject) => {
+    expect((await renderReminderEmail(sampleDocument(), tone, 2)).subject).toBe(subject);
+  });
+
+  test('when reminders of every tone are rendered, then subjects, headings and colours all differ', async () => {
+    const emails = await Promise.all(TONES.map((tone) => renderReminderEmail(sampleDocument(), tone, 1)));
+    const accent = (html: string) => /border-left:4px solid (#[0-9a-f]{6})/.exec(html)?.[1];
+
+    expect(new Set(emails.map((e) => e.subject)).size).toBe(TONES.length);
+    expect(new Set(emails.map((e) => e.text.split('\n')[0])).size).toBe(TONES.length);
+    expect(new Set(emails.map((e) => accent(e.html))).size).toBe(TONES.length);
+  });
+
+  test.each(TONES)('when a %s reminder is rendered, then its text part states the amount due, the due date and the link', async (tone) => {
+    const { text, html } = await renderReminderEmail(sampleDocument({ amountPaidMinor: 412 }), tone, 3);
+
+    expect(text).toMatch(/Amount due: +EUR 1,600\.00/);
+    expect(text).toContain('2026-12-01');
+    expect(text).toContain('https://billing.example.com/invoices/inv_01HZX5J3K9');
+    expect(text).toContain('no. 3');
+    expect(html).toContain('EUR 1,600.00');
+    expect(html).toContain('View invoice');
+  });
+
+  test('when the reminder is the final notice, then it mentions the attached letter and the consequences', async () => {
+    const { html, text } = await renderReminderEmail(sampleDocument(), 'final', 3);
+
+    for (const part of [html, text]) {
+      expect(part).toContain('attached to this email as a PDF');
+      expect(part).toContain('collections');
+    }
+    expect((await renderReminderEmail(sampleDocument(), 'friendly', 1)).html).not.toContain('attached');
+  });
+
+  test('when the level is not a positive whole number, then rendering is refused', async () => {
+    await expect(renderReminderEmail(sampleDocument(), 'firm', 0)).rejects.toThrow(RenderError);
+  });
+});
+
+describe('approval email', () => {
+  const draft = sampleDocument({ number: null, issuedAt: null, dueAt: null });
+
+  test('when approval is requested, then the approver sees the customer, the total and the link', async () => {
+    const email = await renderApprovalEmail(draft, 'request', '2026-10-28T10:00:00.000Z');
+
+    expect(email.subject).toBe('Approval needed: invoice for Ada Lovelace (EUR 1,604.12)');
+    expect(email.html).toContain('Invoice for Ada Lovelace (EUR 1,604.12) awaits your approval');
+    expect(email.text).toContain('Invoice for Ada Lovelace (EUR 1,604.12) awaits your approval');
+    expect(email.html).toContain('href="https://billing.example.com/invoices/inv_01HZX5J3K9"');
+    expect(email.text).toContain('Draft, numbered when issued');
+  });
+
+  test('when approval is escalated, then the email says since when the invoice has waited', async () => {
+    const email = await renderApprovalEmail(draft, 'escalation', '2026-10-28T10:00:00.000Z');
+
+    expect(email.subject).toBe('Escalation: invoice for Ada Lovelace (EUR 1,604.12) has waited since 2026-10-28');
+    expect(email.html).toContain('has waited since 2026-10-28 without a decision');
+    expect(email.text).toContain('https://billing.example.com/invoices/inv_01HZX5J3K9');
+  });
+});
+
+describe('amounts and rates', () => {
+  function singleLine(currency: string, unitPriceMinor: number, taxRateBps: number): InvoiceDocument {
+    return sampleDocument({ currency, lines: priceLines([{ description: 'Service', quantity: '1', unitPriceMinor, taxRateBps }], false) });
+  }
+
+  test('when the currency has 3 decimals (KWD), then amounts show 3 decimals', async () => {
+    const { html, subject } = await renderInvoiceEmail(singleLine('KWD', 1_234_567, 0));
+
+    expect(subject).toContain('KWD 1,234.567');
+    expect(html).toContain('KWD 1,234.567');
+  });
+
+  test('when the currency has no decimals (JPY), then amounts show none', async () => {
+    const doc = singleLine('JPY', 120_000, 1000);
+    const { html, text } = await renderInvoiceEmail(doc);
+
+    expect(html).toContain('JPY 120,000');
+    expect(text).toMatch(/Amount due: +JPY 132,000$/m);
+    expect(readPdf(await renderInvoicePdf(doc, { compress: false })).pages.join('\n')).toContain('JPY 132,000');
+  });
+
+  test.each([
+    [1900, '19%'],
+    [750, '7.5%'],
+    [5, '0.05%'],
+    [0, '0%'],
+    [10_000, '100%'],
+  ])('when the tax rate is %i basis points, then it shows as %s', (bps, shown) => {
+    expect(formatBps(bps)).toBe(shown);
+  });
+});
+
+describe('invoice PDF', () => {
+  test('when an invoice PDF is rendered, then it is a PDF titled and showing the invoice', async () => {
+    const doc = sampleDocument({ feesMinor: 1_500 });
+    const pdf = await renderInvoicePdf(doc);
+    const { pages, title } = readPdf(await renderInvoicePdf(doc, { compress: false }));
+    const text = pages.join('\n');
+
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.subarray(-6).toString('latin1')).toMatch(/%%EOF\n?$/);
+    expect(pdf.toString('latin1')).toContain('/FlateDecode');
+    expect(title).toBe('Invoice INV-2026-000042');
+    expect(pages).toHaveLength(1);
+    for (const shown of ['INVOICE', 'INV-2026-000042', 'Ada Lovelace', 'ada@example.com', '2026-12-01', 'Late fees', 'EUR 1,619.12', 'Thank you for your business.']) {
+      expect(text).toContain(shown);
+    }
+    expect(text).not.toContain('Amount paid');
+  });
+
+  test('when an invoice has 120 lines, then the PDF runs over several pages, each with the table header, and shows every line', async () => {
+    const { pages } = readPdf(await renderInvoicePdf(sampleDocument({ lines: priceLines(sampleLineInputs(120), false) }), { compress: false }));
+    const text = pages.join('\n');
+
+    expect(pages.length).toBeGreaterThan(1);
+    for (const page of pages) expect(page).toMatch(/DESCRIPTION/);
+    for (let index = 1; index <= 120; index += 1) expect(text).toContain(`#${index}`);
+    expect(pages.at(-1)).toContain('Amount due');
+    expect(pages.at(-1)).toContain(`page ${pages.length} of ${pages.length}`);
+  });
+
+  test('when a final notice is rendered, then it is a one-page letter with the amount due and a deadline', async () => {
+    const pdf = await renderFinalNoticePdf(sampleDocument({ feesMinor: 1_500 }), { date: '2026-12-20T08:00:00.000Z', compress: false });
+    const { pages, title } = readPdf(pdf);
+
+    expect(title).toBe('Final notice: invoice INV-2026-000042');
+    expect(pages).toHaveLength(1);
+    for (const shown of ['FINAL NOTICE', '2026-12-20', 'Ada Lovelace', 'INV-2026-000042', '2026-12-01', 'EUR 1,619.12', 'by 2026-12-27', 'Acme Billing GmbH']) {
+      expect(pages[0]).toContain(shown);
+    }
+  });
+
+  test('when the invoice has no number yet, then no PDF is made', async () => {
+    await expect(renderInvoicePdf(sampleDocument({ number: null }))).rejects.toThrow(RenderError);
+  });
+});

@@ -1,0 +1,112 @@
+import { approveUpdate, invoiceStateQuery, recordPaymentUpdate, rejectUpdate, requestChangesUpdate, submitUpdate, voidUpdate, writeOffUpdate } from '../../workflows/invoice-workflow';
+import { approver, operator, refusal, TOTAL, useTimeSkipping, withInvoice } from '../support/invoice-harness';
+
+/** Commands to an invoice and their refusals, on the time-skipping server (no time skipped here). */
+const env = useTimeSkipping('file');
+
+describe('approval', () => {
+  test('when an approver approves, then the invoice gets the next number, is emailed and is open', async () => {
+    const fakes = await withInvoice(env(), {}, async ({ handle, until }) => {
+      await until((s) => s.status === 'pending_approval');
+      const state = await handle.executeUpdate(approveUpdate, { args: [{ ...approver, reason: 'ok' }] });
+      expect(state).toMatchObject({ status: 'open', number: expect.stringMatching(/^INV-\d{4}-000001$/) });
+      const sent = await until((s) => s.delivery.status === 'sent');
+      expect(sent.approvals).toEqual([expect.objectContaining({ principal: 'arthur', decision: 'approved', reason: 'ok' })]);
+    });
+    expect(fakes.argsOf('notifyApprovers')).toEqual([expect.objectContaining({ kind: 'request' })]);
+    expect(fakes.argsOf('sendInvoiceEmail')).toHaveLength(1);
+    expect(fakes.argsOf('issueInvoice')).toHaveLength(1);
+  });
+
+  test('when the creator, a viewer, or a second approve comes, then each is refused with a clear reason and nothing changes', async () => {
+    await withInvoice(env(), {}, async ({ handle, until }) => {
+      await until((s) => s.status === 'pending_approval');
+      const own = await refusal(handle.executeUpdate(approveUpdate, { args: [{ principal: 'olivia', role: 'approver' }] }));
+      expect(own.type).toBe('forbidden');
+      expect(own.message).toMatch(/created this invoice/);
+      const viewer = await refusal(handle.executeUpdate(approveUpdate, { args: [{ principal: 'victor', role: 'viewer' }] }));
+      expect(viewer.type).toBe('forbidden');
+      const noReason = await refusal(handle.executeUpdate(rejectUpdate, { args: [{ ...approver }] }));
+      expect(noReason.type).toBe('validation_failed');
+      expect((await handle.query(invoiceStateQuery)).approvals).toEqual([]);
+      await handle.executeUpdate(approveUpdate, { args: [approver] });
+      const again = await refusal(handle.executeUpdate(approveUpdate, { args: [approver] }));
+      expect(again.type).toBe('conflict');
+      expect(again.details?.[0]).toEqual({ status: 'open' });
+    });
+  });
+
+  test('when an approver rejects, then the invoice is rejected, never numbered, and the workflow ends', async () => {
+    const fakes = await withInvoice(env(), {}, async ({ handle, until }) => {
+      await until((s) => s.status === 'pending_approval');
+      const state = await handle.executeUpdate(rejectUpdate, { args: [{ ...approver, reason: 'wrong customer' }] });
+      expect(state.status).toBe('rejected');
+      expect((await handle.result()).number).toBeNull();
+    });
+    expect(fakes.argsOf('issueInvoice')).toHaveLength(0);
+    expect(fakes.argsOf('sendInvoiceEmail')).toHaveLength(0);
+  });
+
+  test('when changes are requested, then the operator revises the draft, it goes back for approval, and the new totals are issued', async () => {
+    const fakes = await withInvoice(env(), {}, async ({ handle, until }) => {
+      await until((s) => s.status === 'pending_approval');
+      expect((await handle.executeUpdate(requestChangesUpdate, { args: [{ ...approver, reason: 'add the discount' }] })).status).toBe('draft');
+      const resubmitted = await handle.executeUpdate(submitUpdate, {
+        args: [{ ...operator, lines: [{ description: 'Consulting', quantity: '2', unitPriceMinor: 10000, taxRateBps: 1900, discountBps: 1000 }] }],
+      });
+      expect(resubmitted.status).toBe('pending_approval');
+      expect(resubmitted.draft.totalMinor).toBe(21420);
+      const approved = await handle.executeUpdate(approveUpdate, { args: [approver] });
+      expect(approved).toMatchObject({ status: 'open', draft: { totalMinor: 21420 } });
+    });
+    expect(fakes.argsOf('reviseDraft')).toHaveLength(1);
+    expect(fakes.argsOf<{ kind: string }>('notifyApprovers').map((a) => a.kind)).toEqual(['request', 'request']);
+  });
+
+  test('when the customer needs no approval, then the invoice is approved by the policy and issued at once', async () => {
+    await withInvoice(env(), { approval: 'never' }, async ({ until }) => {
+      const state = await until((s) => s.status === 'open');
+      expect(state.approvals).toEqual([expect.objectContaining({ principal: 'system', decision: 'auto_approved' })]);
+    });
+  });
+});
+
+describe('payments, void and write-off', () => {
+  test('when a customer pays more than is due, then the invoice is paid and the excess becomes their credit', async () => {
+    const fakes = await withInvoice(env(), { approval: 'never' }, async ({ handle, until }) => {
+      await until((s) => s.status === 'open');
+      const result = await handle.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: TOTAL + 500, method: 'bank_transfer', reference: 'TX-9', receivedAt: new Date().toISOString() }] });
+      expect(result.state.status).toBe('paid');
+    });
+    expect(fakes.argsOf('addCustomerCredit')).toEqual([expect.objectContaining({ amountMinor: 500, key: expect.stringContaining('TX-9') })]);
+  });
+
+  test('when an issued invoice is voided, then a credit note is issued and the workflow ends', async () => {
+    const fakes = await withInvoice(env(), { approval: 'never' }, async ({ handle, until }) => {
+      await until((s) => s.status === 'open');
+      const voided = await handle.executeUpdate(voidUpdate, { args: [{ ...operator, reason: 'duplicate' }] });
+      expect(voided).toMatchObject({ status: 'void', creditNoteNumber: expect.stringMatching(/^CN-\d{4}-000001$/) });
+      expect((await handle.result()).status).toBe('void');
+    });
+    expect(fakes.argsOf('issueCreditNote')).toEqual([expect.objectContaining({ amountMinor: TOTAL, reason: 'duplicate' })]);
+  });
+
+  test('when a draft awaiting approval is voided, then no number and no credit note are made', async () => {
+    const fakes = await withInvoice(env(), {}, async ({ handle, until }) => {
+      await until((s) => s.status === 'pending_approval');
+      expect((await handle.executeUpdate(voidUpdate, { args: [{ ...operator, reason: 'not needed' }] })).creditNoteNumber).toBeNull();
+      expect((await handle.result()).status).toBe('void');
+    });
+    expect(fakes.argsOf('issueInvoice')).toHaveLength(0);
+    expect(fakes.argsOf('issueCreditNote')).toHaveLength(0);
+  });
+
+  test('when an open invoice is written off before it is overdue, then it is refused with its status', async () => {
+    await withInvoice(env(), { approval: 'never' }, async ({ handle, until }) => {
+      await until((s) => s.status === 'open');
+      const early = await refusal(handle.executeUpdate(writeOffUpdate, { args: [{ ...operator, reason: 'bankrupt' }] }));
+      expect(early).toMatchObject({ type: 'conflict', details: [{ status: 'open' }] });
+      expect((await handle.query(invoiceStateQuery)).status).toBe('open');
+    });
+  });
+});
