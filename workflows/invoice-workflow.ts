@@ -396,7 +396,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
 
   async function notifyApprovers(kind: 'request' | 'escalation'): Promise<void> {
     try {
-      await mail.notifyApprovers({ state, customer: customer, kind, waitingSince: submittedAt });
+      await mail.notifyApprovers({ state, customer, kind, waitingSince: submittedAt });
     } catch (error) {
       // A lost notification must not block the invoice; it is on the timeline for people to see.
       if (!(error instanceof ActivityFailure)) throw error;
@@ -413,7 +413,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     const approver = state.approvals[state.approvals.length - 1]?.principal ?? 'system';
     await record('issued', approver, { number: state.number, dueAt }, 'open');
     try {
-      const sent = await mail.sendInvoiceEmail({ state, customer: customer });
+      const sent = await mail.sendInvoiceEmail({ state, customer });
       state.delivery = { status: 'sent', attempts: sent.attempts, lastError: null, sentAt: sent.sentAt };
       await record('sent', 'system', { to: customer.email, messageId: sent.messageId });
     } catch (error) {
@@ -476,7 +476,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     }
     state.dunning.nextStep = step.index + 1;
     try {
-      await mail.sendReminder({ state, customer: customer, step: { index: step.index, template: step.template } });
+      await mail.sendReminder({ state, customer, step: { index: step.index, template: step.template } });
       state.dunningLevel += 1;
       await record('reminder_sent', 'system', { step: step.index, template: step.template, lateFeeMinor: fee, amountDueMinor: amountDueMinor(state) });
     } catch (error) {

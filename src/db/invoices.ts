@@ -278,11 +278,27 @@ export async function issueInvoice(sql: Sql, args: { invoiceId: string; issuedAt
   });
 }
 
+/**
+ * Records an approval decision, and puts approvals on the audit trail (rejections and requested
+ * changes get there as the status changes they cause).
+ */
 export async function insertApproval(sql: Sql, invoiceId: string, seq: number, a: ApprovalRecord): Promise<void> {
-  await sql`
-    insert into invoice_approvals (invoice_id, seq, principal, decision, reason, at)
-    values (${invoiceId}, ${seq}, ${a.principal}, ${a.decision}, ${a.reason}, ${a.at})
-    on conflict (invoice_id, seq) do nothing`;
+  await sql.begin(async (tx) => {
+    await tx`
+      insert into invoice_approvals (invoice_id, seq, principal, decision, reason, at)
+      values (${invoiceId}, ${seq}, ${a.principal}, ${a.decision}, ${a.reason}, ${a.at})
+      on conflict (invoice_id, seq) do nothing`;
+    if (a.decision !== 'approved' && a.decision !== 'auto_approved') return;
+    await appendAuditEvent(tx, {
+      eventKey: `invoice:${invoiceId}:approval:${seq}`,
+      entityType: 'invoice',
+      entityId: invoiceId,
+      type: a.decision,
+      actor: a.principal,
+      detail: a.reason ? { reason: a.reason } : {},
+      at: a.at,
+    });
+  });
 }
 
 export async function listApprovals(sql: Sql, invoiceId: string): Promise<ApprovalRecord[]> {

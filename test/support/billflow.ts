@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger';
 import { connectClient, type TemporalClient } from '../../src/temporal/connection';
 import { createWorker } from '../../src/worker';
 import { testEnv } from './test-env';
+import { type RunningSmtpSink, startSmtpSink } from '../../scripts/stack/smtp-sink';
 
 export const TEST_KEYS = {
   admin: 'test_admin_key',
@@ -29,6 +30,10 @@ const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, 
 
 export interface Billflow {
   url: string;
+  /** The real SMTP server on loopback that this instance delivers to. */
+  mail: RunningSmtpSink;
+  /** Stops the worker as a crash would end it, and starts a new one on the same task queue. */
+  restartWorker: () => Promise<void>;
   config: Readonly<Config>;
   temporal: TemporalClient;
   http: (method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Headers }>;
@@ -40,8 +45,10 @@ export interface Billflow {
  * the given database, on a task queue of their own so test files never steal each other's tasks.
  */
 export async function startBillflow(options: { sql: Sql; databaseUrl: string; env?: Record<string, string> }): Promise<Billflow> {
+  const mail = await startSmtpSink({ port: 0 });
   const config = loadConfig({
     DATABASE_URL: options.databaseUrl,
+    SMTP_URL: mail.url,
     TEMPORAL_ADDRESS: testEnv('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     BILLFLOW_API_KEYS: API_KEYS,
@@ -50,12 +57,21 @@ export async function startBillflow(options: { sql: Sql; databaseUrl: string; en
     ...options.env,
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createWorker({ config, sql: options.sql, connection, workflowBundle: await workflowBundle() });
-  const running = worker.run();
+  const newWorker = async () => {
+    const worker = await createWorker({ config, sql: options.sql, connection, workflowBundle: await workflowBundle() });
+    return { worker, running: worker.run() };
+  };
+  let current = await newWorker();
   const temporal = await connectClient(config);
   const api = await listen(createApp({ config, sql: options.sql, temporal, logger: createLogger('silent') }), 0, '127.0.0.1');
   return {
     url: api.url,
+    mail,
+    async restartWorker() {
+      current.worker.shutdown();
+      await current.running;
+      current = await newWorker();
+    },
     config,
     temporal,
     async http(method, path, { key = TEST_KEYS.admin, body, rawBody, headers = {} } = {}) {
@@ -73,10 +89,11 @@ export async function startBillflow(options: { sql: Sql; databaseUrl: string; en
     },
     async stop() {
       await api.close();
-      worker.shutdown();
-      await running;
+      current.worker.shutdown();
+      await current.running;
       await temporal.connection.close();
       await connection.close();
+      await mail.stop();
     },
   };
 }
