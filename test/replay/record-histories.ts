@@ -1,0 +1,135 @@
+/**
+ * Records the histories that test/replay/replay.test.ts replays: representative invoices run on
+ * the time-skipping server with fake activities. Run it (npm run replay:record) when adding a
+ * scenario; never to "fix" a failing replay, which means a change broke running invoices and needs
+ * patched().
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { ensureTestServer } from '../../scripts/provision/tools';
+import { DEFAULT_DUNNING_POLICY } from '../../src/domain/dunning';
+import { createDraft } from '../../src/domain/invoice';
+import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
+import {
+  approveUpdate,
+  disputeUpdate,
+  invoiceWorkflow,
+  recordPaymentUpdate,
+  requestChangesUpdate,
+  resolveDisputeUpdate,
+  submitUpdate,
+  voidUpdate,
+  writeOffUpdate,
+} from '../../workflows/invoice-workflow';
+import { fakeActivities } from '../support/fake-activities';
+
+type Handle = WorkflowHandle<typeof invoiceWorkflow>;
+const operator = { principal: 'olivia', role: 'operator' as const };
+const approver = { principal: 'arthur', role: 'approver' as const };
+/** Real time for the worker to finish its tasks before the next command (see the harness). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+
+const scenarios: Record<string, { approval: 'always' | 'never'; run: (h: Handle, env: TestWorkflowEnvironment) => Promise<void> }> = {
+  'approved-then-paid-in-two-payments': {
+    approval: 'always',
+    run: async (h) => {
+      await settle();
+      await h.executeUpdate(approveUpdate, { args: [{ ...approver, reason: 'ok' }] });
+      await settle();
+      await h.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 10000, method: 'bank_transfer', reference: 'TX-1', receivedAt: '2026-11-02T00:00:00.000Z' }] });
+      await h.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 16350, method: 'card', reference: 'TX-2', receivedAt: '2026-11-03T00:00:00.000Z' }] });
+    },
+  },
+  'changes-requested-revised-then-voided': {
+    approval: 'always',
+    run: async (h) => {
+      await settle();
+      await h.executeUpdate(requestChangesUpdate, { args: [{ ...approver, reason: 'discount' }] });
+      await h.executeUpdate(submitUpdate, { args: [{ ...operator, lines: [{ description: 'Consulting', quantity: '2', unitPriceMinor: 9000, taxRateBps: 1900 }] }] });
+      await settle();
+      await h.executeUpdate(approveUpdate, { args: [approver] });
+      await settle();
+      await h.executeUpdate(voidUpdate, { args: [{ ...operator, reason: 'duplicate' }] });
+    },
+  },
+  'ninety-days-of-dunning-then-written-off': {
+    approval: 'never',
+    run: async (h, env) => {
+      await settle();
+      await env.sleep('90 days');
+      await settle();
+      await h.executeUpdate(writeOffUpdate, { args: [{ ...operator, reason: 'insolvent' }] });
+    },
+  },
+  'disputed-and-resolved-then-paid': {
+    approval: 'never',
+    run: async (h, env) => {
+      await settle();
+      await env.sleep('32 days');
+      await settle();
+      await h.executeUpdate(disputeUpdate, { args: [{ ...operator, reason: 'hours' }] });
+      await env.sleep('10 days');
+      await h.executeUpdate(resolveDisputeUpdate, { args: [{ ...operator, reason: 'agreed' }] });
+      await settle();
+      await h.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 26350, method: 'bank_transfer', reference: 'TX-9', receivedAt: '2026-12-20T00:00:00.000Z' }] });
+    },
+  },
+};
+
+async function main(): Promise<void> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await ensureTestServer() } } });
+  await registerSearchAttributes(env.connection, 'default');
+  try {
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      const fakes = fakeActivities();
+      const taskQueue = `record-${name}`;
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fakes.activities });
+      await worker.runUntil(async () => {
+        const draft = createDraft(
+          {
+            customerId: 'cus_replay',
+            currency: 'EUR',
+            lines: [
+              { description: 'Consulting', quantity: '2', unitPriceMinor: 10000, taxRateBps: 1900 },
+              { description: 'Travel', quantity: '1', unitPriceMinor: 2550, taxRateBps: 0 },
+            ],
+            pricesIncludeTax: false,
+            dueAt: null,
+            paymentTermsDays: 30,
+            dunningPolicyId: 'default',
+            approval: 'policy',
+            memo: null,
+          },
+          { id: `inv_${name}`, createdBy: 'olivia', now: '2026-11-01T09:00:00.000Z' },
+        );
+        const handle = await env.client.workflow.start(invoiceWorkflow, {
+          workflowId: `invoice:inv_${name}`,
+          taskQueue,
+          args: [
+            {
+              draft,
+              customer: { id: 'cus_replay', name: 'Replay Ltd', email: 'ap@replay.test', locale: 'en', approval: scenario.approval },
+              policy: DEFAULT_DUNNING_POLICY,
+              settings: { approvalEscalationAfter: 'P2D', numberPrefix: 'INV' },
+            },
+          ],
+        });
+        await scenario.run(handle, env);
+        await settle();
+        const file = path.join(__dirname, 'histories', `${name}.json`);
+        await writeFile(file, `${JSON.stringify(await handle.fetchHistory(), null, 1)}\n`);
+        console.log(`recorded ${path.relative(process.cwd(), file)}`);
+      });
+    }
+  } finally {
+    await env.teardown();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
