@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createCustomerBody } from './routes/customers';
-import { createInvoiceBody } from './routes/invoices';
+import { createDunningPolicyBody } from './routes/dunning-policies';
+import { createInvoiceBody, paymentBody } from './routes/invoices';
 
 /** Request schemas come from the same zod schemas that validate requests, so they cannot drift. */
 const body = (schema: z.ZodType) => ({
@@ -18,6 +19,20 @@ const pageParams = [
   { name: 'cursor', in: 'query', schema: { type: 'string' } },
 ];
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } };
+
+/** An invoice command: the new state, or 409 naming the current status when it does not apply. */
+function command(name: string, properties: Record<string, unknown>, required: string[], description: string) {
+  return {
+    [`/invoices/{id}/${name}`]: {
+      post: {
+        description,
+        parameters: idParam,
+        requestBody: { content: { 'application/json': { schema: { type: 'object', properties, required, additionalProperties: false } } } },
+        responses: { '200': json('the invoice'), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+  };
+}
 
 let cached: unknown;
 
@@ -66,6 +81,28 @@ export function openApiDocument(): unknown {
         },
       },
       '/invoices/{id}': { get: { parameters: idParam, responses: { '200': json('the invoice with its timeline'), ...errors(401, 403, 404) } } },
+      '/invoices/{id}/pdf': {
+        get: { parameters: idParam, responses: { '200': { description: 'the invoice as PDF', content: { 'application/pdf': {} } }, ...errors(401, 403, 404) } },
+      },
+      ...command('approve', { comment: { type: 'string' } }, [], 'approver or admin, not the invoice\'s creator'),
+      ...command('reject', { reason: { type: 'string' } }, ['reason'], 'approver or admin'),
+      ...command('request-changes', { reason: { type: 'string' } }, ['reason'], 'approver or admin; the invoice goes back to draft'),
+      ...command('submit', { lines: { type: 'array' }, memo: { type: 'string' }, dueAt: { type: 'string' } }, [], 'operator: revise a draft and send it for approval again'),
+      ...command('void', { reason: { type: 'string' } }, ['reason'], 'operator; a credit note is issued for an issued invoice'),
+      ...command('dispute', { reason: { type: 'string' } }, ['reason'], 'operator; reminders pause'),
+      ...command('resolve-dispute', { resolution: { type: 'string' } }, ['resolution'], 'operator; reminders resume'),
+      ...command('write-off', { reason: { type: 'string' } }, ['reason'], 'operator; the invoice becomes uncollectible'),
+      '/invoices/{id}/payments': {
+        post: {
+          parameters: idParam,
+          requestBody: body(paymentBody),
+          responses: { '201': json('{duplicate: false, invoice}'), '200': json('{duplicate: true, invoice}: the reference was already recorded'), ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      '/dunning-policies': {
+        post: { parameters: [idempotencyKey], requestBody: body(createDunningPolicyBody), responses: { '201': json('the policy'), ...errors(400, 401, 403) } },
+      },
+      '/dunning-policies/{id}': { get: { parameters: idParam, responses: { '200': json('the policy'), ...errors(401, 403, 404) } } },
     },
   };
   return cached;

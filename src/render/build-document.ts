@@ -1,22 +1,7 @@
-import type { PricedLine } from '../domain/lines';
 import type { InvoiceDocument } from './document';
 
 /** The parts of an invoice a document shows, whether read from the workflow or from PostgreSQL. */
-export interface DocumentSource {
-  invoiceId: string;
-  number: string | null;
-  currency: string;
-  issuedAt: string | null;
-  dueAt: string | null;
-  customer: { name: string; email: string; locale: string };
-  lines: PricedLine[];
-  subtotalMinor: number;
-  taxMinor: number;
-  totalMinor: number;
-  feesMinor: number;
-  amountPaidMinor: number;
-  memo: string | null;
-}
+export type DocumentSource = Omit<InvoiceDocument, 'amountDueMinor' | 'url' | 'issuer'>;
 
 export function buildInvoiceDocument(source: DocumentSource, sender: { publicBaseUrl: string; mailFrom: string }): InvoiceDocument {
   const email = /<([^>]+)>/.exec(sender.mailFrom)?.[1] ?? sender.mailFrom.trim();

@@ -1,34 +1,20 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { startBillflow, TEST_KEYS, type Billflow } from '../support/billflow';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
+import { eventually } from '../support/eventually';
+import type { TestDatabase } from '../support/database';
 
 /**
  * An invoice's life over real HTTP, against the Temporal dev server, PostgreSQL and a real SMTP
  * server on loopback: what approvers, operators and customers see, including the emails that
  * arrive and a dunning policy running on real (second-scale) timers.
  */
+const stack = useBillflow();
 let db: TestDatabase;
 let app: Billflow;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  app = await startBillflow({ sql: db.sql, databaseUrl: db.url });
+beforeAll(() => {
+  ({ db, app } = stack());
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await db?.drop();
-});
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function customer(overrides: object = {}): Promise<{ id: string; email: string }> {
   const email = `ap-${Math.random().toString(36).slice(2, 8)}@customer.test`;

@@ -3,24 +3,19 @@ import { invoiceWorkflow } from '../../workflows/invoice-workflow';
 import { createInvoiceActivities } from '../../activities/invoices';
 import { createDraft } from '../../src/domain/invoice';
 import { migrate } from '../../src/db/migrate';
-import { startBillflow, TEST_KEYS, type Billflow } from '../support/billflow';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
+import { eventually } from '../support/eventually';
+import type { TestDatabase } from '../support/database';
 
 /**
  * The thin vertical slice over real HTTP, against the real Temporal dev server and a real
  * PostgreSQL: what an operator does with curl on a fresh `npm start`.
  */
+const stack = useBillflow();
 let db: TestDatabase;
 let app: Billflow;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  app = await startBillflow({ sql: db.sql, databaseUrl: db.url });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await db?.drop();
+beforeAll(() => {
+  ({ db, app } = stack());
 });
 
 const customerBody = { name: 'Acme GmbH', email: 'ap@acme.test', currency: 'EUR', paymentTermsDays: 14, taxRateBps: 1900 };
@@ -36,15 +31,6 @@ async function count(table: 'customers' | 'invoices' | 'invoice_lines' | 'audit_
   return row?.n ?? 0;
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('health', () => {
   test('when Temporal and PostgreSQL answer, then /healthz and /readyz are 200 without a key', async () => {

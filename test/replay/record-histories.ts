@@ -11,7 +11,6 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ensureTestServer } from '../../scripts/provision/tools';
 import { DEFAULT_DUNNING_POLICY } from '../../src/domain/dunning';
-import { createDraft } from '../../src/domain/invoice';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
 import {
   approveUpdate,
@@ -25,6 +24,7 @@ import {
   writeOffUpdate,
 } from '../../workflows/invoice-workflow';
 import { fakeActivities } from '../support/fake-activities';
+import { sampleCustomer, sampleDraft } from '../support/invoices';
 
 type Handle = WorkflowHandle<typeof invoiceWorkflow>;
 const operator = { principal: 'olivia', role: 'operator' as const };
@@ -88,30 +88,14 @@ async function main(): Promise<void> {
       const taskQueue = `record-${name}`;
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fakes.activities });
       await worker.runUntil(async () => {
-        const draft = createDraft(
-          {
-            customerId: 'cus_replay',
-            currency: 'EUR',
-            lines: [
-              { description: 'Consulting', quantity: '2', unitPriceMinor: 10000, taxRateBps: 1900 },
-              { description: 'Travel', quantity: '1', unitPriceMinor: 2550, taxRateBps: 0 },
-            ],
-            pricesIncludeTax: false,
-            dueAt: null,
-            paymentTermsDays: 30,
-            dunningPolicyId: 'default',
-            approval: 'policy',
-            memo: null,
-          },
-          { id: `inv_${name}`, createdBy: 'olivia', now: '2026-11-01T09:00:00.000Z' },
-        );
+        const draft = sampleDraft(`inv_${name}`, {}, '2026-11-01T09:00:00.000Z');
         const handle = await env.client.workflow.start(invoiceWorkflow, {
           workflowId: `invoice:inv_${name}`,
           taskQueue,
           args: [
             {
               draft,
-              customer: { id: 'cus_replay', name: 'Replay Ltd', email: 'ap@replay.test', locale: 'en', approval: scenario.approval },
+              customer: sampleCustomer(scenario.approval),
               policy: DEFAULT_DUNNING_POLICY,
               settings: { approvalEscalationAfter: 'P2D', numberPrefix: 'INV' },
             },

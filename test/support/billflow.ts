@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger';
 import { connectClient, type TemporalClient } from '../../src/temporal/connection';
 import { createWorker } from '../../src/worker';
 import { testEnv } from './test-env';
+import { createTestDatabase, type TestDatabase } from './database';
 import { type RunningSmtpSink, startSmtpSink } from '../../scripts/stack/smtp-sink';
 
 export const TEST_KEYS = {
@@ -95,5 +96,23 @@ export async function startBillflow(options: { sql: Sql; databaseUrl: string; en
       await connection.close();
       await mail.stop();
     },
+  };
+}
+
+/** A fresh database and a running billflow for one test file, stopped after its last test. */
+export function useBillflow(): () => { db: TestDatabase; app: Billflow } {
+  let db: TestDatabase | undefined;
+  let app: Billflow | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startBillflow({ sql: db.sql, databaseUrl: db.url });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await db?.drop();
+  });
+  return () => {
+    if (!db || !app) throw new Error('billflow is not running');
+    return { db, app };
   };
 }

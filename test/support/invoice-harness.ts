@@ -6,10 +6,12 @@ import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import type { Activities } from '../../activities';
 import { DEFAULT_DUNNING_POLICY, type DunningPolicy } from '../../src/domain/dunning';
-import { createDraft, type InvoiceDraft, type InvoiceState } from '../../src/domain/invoice';
+import type { DraftRequest, InvoiceState } from '../../src/domain/invoice';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
 import { type CustomerSnapshot, invoiceStateQuery, invoiceWorkflow, type InvoiceWorkflowInput } from '../../workflows/invoice-workflow';
 import { workflowBundle } from './billflow';
+import { sampleCustomer, sampleDraft } from './invoices';
+export { TOTAL } from './invoices';
 import { fakeActivities } from './fake-activities';
 import { testEnv } from './test-env';
 
@@ -40,32 +42,6 @@ export function useTimeSkipping(scope: 'file' | 'test'): () => TestWorkflowEnvir
 export const operator = { principal: 'olivia', role: 'operator' as const };
 export const approver = { principal: 'arthur', role: 'approver' as const };
 
-function customer(approval: CustomerSnapshot['approval']): CustomerSnapshot {
-  return { id: 'cus_1', name: 'Acme GmbH', email: 'ap@acme.test', locale: 'en', approval };
-}
-
-function draft(id: string, overrides: Partial<Parameters<typeof createDraft>[0]> = {}): InvoiceDraft {
-  return createDraft(
-    {
-      customerId: 'cus_1',
-      currency: 'EUR',
-      lines: [
-        { description: 'Consulting', quantity: '2', unitPriceMinor: 10000, taxRateBps: 1900 },
-        { description: 'Travel', quantity: '1', unitPriceMinor: 2550, taxRateBps: 0 },
-      ],
-      pricesIncludeTax: false,
-      dueAt: null,
-      paymentTermsDays: 30,
-      dunningPolicyId: 'default',
-      approval: 'policy',
-      memo: null,
-      ...overrides,
-    },
-    { id, createdBy: 'olivia', now: new Date().toISOString() },
-  );
-}
-
-export const TOTAL = 2 * 11900 + 2550;
 
 export interface Run {
   handle: WorkflowHandle<typeof invoiceWorkflow>;
@@ -81,7 +57,7 @@ export interface Run {
 /** Starts an invoice on its own task queue with fake activities, runs `body`, stops the worker. */
 export async function withInvoice(
   env: TestWorkflowEnvironment,
-  options: { approval?: CustomerSnapshot['approval']; policy?: DunningPolicy; overrides?: Partial<Activities>; draft?: Partial<Parameters<typeof createDraft>[0]> },
+  options: { approval?: CustomerSnapshot['approval']; policy?: DunningPolicy; overrides?: Partial<Activities>; draft?: Partial<DraftRequest> },
   body: (run: Run) => Promise<void>,
 ): Promise<ReturnType<typeof fakeActivities>> {
   const fakes = fakeActivities(options.overrides);
@@ -89,8 +65,8 @@ export async function withInvoice(
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fakes.activities });
   const id = `inv_${randomBytes(5).toString('hex')}`;
   const input: InvoiceWorkflowInput = {
-    draft: draft(id, options.draft),
-    customer: customer(options.approval ?? 'always'),
+    draft: sampleDraft(id, options.draft),
+    customer: sampleCustomer(options.approval ?? 'always'),
     policy: options.policy ?? DEFAULT_DUNNING_POLICY,
     settings: { approvalEscalationAfter: 'P2D', numberPrefix: 'INV' },
   };
