@@ -142,6 +142,9 @@ describe('payments', () => {
     expect(repeat.body).toMatchObject({ duplicate: true, invoice: { amountPaidMinor: 4000, amountDueMinor: 6000 } });
     const rest = await pay(7000, 'TX-2');
     expect(rest.body.invoice).toMatchObject({ status: 'paid', amountPaidMinor: 11000, amountDueMinor: 0 });
+    const retried = await pay(7000, 'TX-2');
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ duplicate: true, invoice: { status: 'paid', amountPaidMinor: 11000 } });
     const after = await pay(100, 'TX-3');
     expect(after.status).toBe(409);
     expect(after.body.error.status).toBe('paid');

@@ -365,14 +365,24 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
   });
 
   router.post('/invoices/:id/payments', requireRole('operator'), async (req, res) => {
+    const id = req.params.id as string;
     const body = parseInput(paymentBody, req.body);
-    const result = await command(req.params.id as string, recordPaymentUpdate, {
+    const result = await command(id, recordPaymentUpdate, {
       ...actor(res),
       amountMinor: body.amountMinor,
       method: body.method,
       reference: body.reference,
       receivedAt: body.receivedAt ? new Date(body.receivedAt).toISOString() : new Date().toISOString(),
+    }).catch(async (error: unknown) => {
+      // A client retrying the payment that closed the invoice gets the repeat answer, not a conflict.
+      const stored = error instanceof AppError && error.code === ErrorCode.conflict ? await loadStored(id) : null;
+      if (stored?.payments.some((p) => p.reference === body.reference)) return { duplicate: true, stored };
+      throw error;
     });
+    if ('stored' in result) {
+      res.status(200).json({ duplicate: true, invoice: invoiceView(result.stored) });
+      return;
+    }
     // A repeated reference is not an error: the payment is already there, and is not counted twice.
     res.status(result.duplicate ? 200 : 201).json({ duplicate: result.duplicate, invoice: await stateView(result.state) });
   });
