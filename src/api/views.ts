@@ -8,6 +8,7 @@ import {
   type FeeRecord,
   feesMinor,
   type InvoiceState,
+  outstandingMinor,
   type PaymentRecord,
 } from '../domain/invoice';
 import type { PricedLine } from '../domain/lines';
@@ -37,7 +38,7 @@ export interface InvoiceView {
   approvals: ApprovalRecord[];
   payments: PaymentRecord[];
   fees: FeeRecord[];
-  delivery: Omit<DeliveryState, 'sentAt'> & { sentAt: string | null };
+  delivery: DeliveryState;
   timeline: TimelineEntry[];
 }
 
@@ -53,7 +54,7 @@ export interface StoredInvoice {
 /** From the read model in PostgreSQL. */
 export function invoiceView(s: StoredInvoice): InvoiceView {
   const r = s.record;
-  const fees = s.fees.reduce((sum, f) => sum + f.amountMinor, 0);
+  const fees = feesMinor(s);
   return {
     id: r.id,
     number: r.number,
@@ -68,7 +69,7 @@ export function invoiceView(s: StoredInvoice): InvoiceView {
     totalMinor: r.totalMinor,
     feesMinor: fees,
     amountPaidMinor: r.amountPaidMinor,
-    amountDueMinor: Math.max(0, r.totalMinor + fees - r.amountPaidMinor),
+    amountDueMinor: outstandingMinor({ totalMinor: r.totalMinor, feesMinor: fees, amountPaidMinor: r.amountPaidMinor }),
     dueAt: r.dueAt,
     issuedAt: r.issuedAt,
     memo: r.memo,

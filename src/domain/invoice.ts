@@ -220,8 +220,12 @@ export function feesMinor(state: Pick<InvoiceState, 'fees'>): number {
 }
 
 /** What the customer still owes: lines plus late fees, less payments; never negative. */
+export function outstandingMinor(a: { totalMinor: number; feesMinor: number; amountPaidMinor: number }): number {
+  return Math.max(0, a.totalMinor + a.feesMinor - a.amountPaidMinor);
+}
+
 export function amountDueMinor(state: Pick<InvoiceState, 'draft' | 'amountPaidMinor' | 'fees'>): number {
-  return Math.max(0, state.draft.totalMinor + feesMinor(state) - state.amountPaidMinor);
+  return outstandingMinor({ totalMinor: state.draft.totalMinor, feesMinor: feesMinor(state), amountPaidMinor: state.amountPaidMinor });
 }
 
 /** What was paid beyond the amount owed: it becomes the customer's credit balance. */

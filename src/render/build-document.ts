@@ -1,3 +1,4 @@
+import { outstandingMinor } from '../domain/invoice';
 import type { InvoiceDocument } from './document';
 
 /** The parts of an invoice a document shows, whether read from the workflow or from PostgreSQL. */
@@ -8,7 +9,7 @@ export function buildInvoiceDocument(source: DocumentSource, sender: { publicBas
   const name = sender.mailFrom.replace(/<[^>]+>/, '').trim().replace(/^"|"$/g, '') || email;
   return {
     ...source,
-    amountDueMinor: Math.max(0, source.totalMinor + source.feesMinor - source.amountPaidMinor),
+    amountDueMinor: outstandingMinor(source),
     url: `${sender.publicBaseUrl}/invoices/${source.invoiceId}`,
     issuer: { name, email },
   };

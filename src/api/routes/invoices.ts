@@ -11,6 +11,7 @@ import { z } from 'zod';
 import {
   type Actor,
   approveUpdate,
+  type DecisionCommand,
   disputeUpdate,
   invoiceStateQuery,
   invoiceWorkflow,
@@ -23,16 +24,18 @@ import {
   voidUpdate,
   writeOffUpdate,
 } from '../../../workflows/invoice-workflow';
-import type { Config } from '../../config';
+import type { Config, Role } from '../../config';
 import { listAuditEvents } from '../../db/audit';
 import type { Sql } from '../../db/client';
 import { type Customer, findCustomer } from '../../db/customers';
 import { findDelivery } from '../../db/deliveries';
 import { findDunningPolicy } from '../../db/dunning-policies';
+import type { DunningPolicy } from '../../domain/dunning';
 import { findInvoice, listApprovals, listFees, listInvoices } from '../../db/invoices';
 import { listPayments } from '../../db/payments';
 import {
   createDraft,
+  feesMinor,
   INVOICE_STATUSES,
   type InvoiceDraft,
   initialInvoiceState,
@@ -179,9 +182,7 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
     return { record, approvals, payments, fees, delivery, timeline };
   }
 
-  async function startInvoiceWorkflow(draft: InvoiceDraft, customer: Customer, policyId: string): Promise<InvoiceState> {
-    const policy = await findDunningPolicy(sql, policyId);
-    if (!policy) throw validationError('dunningPolicyId', `dunning policy ${policyId} does not exist`);
+  async function startInvoiceWorkflow(draft: InvoiceDraft, customer: Customer, policy: DunningPolicy): Promise<InvoiceState> {
     const workflowId = invoiceWorkflowId(draft.id);
     try {
       await client.workflow.start(invoiceWorkflow, {
@@ -217,7 +218,8 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
       return await client.workflow.getHandle(invoiceWorkflowId(id)).executeUpdate(update, { args: [arg] });
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) throw fromUpdateFailure(error);
-      if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) {
+      // An Update to a closed workflow is "not found" too: the stored invoice tells which.
+      if (error instanceof WorkflowNotFoundError) {
         const record = await findInvoice(sql, id);
         if (!record) throw notFound('invoice', id);
         throw new AppError({ code: ErrorCode.conflict, message: `the invoice is ${record.status}: it takes no more commands`, extra: { status: record.status } });
@@ -243,6 +245,8 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
     const currency = body.currency ?? customer.currency;
     const lines = toLineInputs(body.lines, currency, customer.taxRateBps ?? 0);
     const policyId = body.dunningPolicyId ?? customer.dunningPolicyId ?? 'default';
+    const policy = await findDunningPolicy(sql, policyId);
+    if (!policy) throw validationError('dunningPolicyId', `dunning policy ${policyId} does not exist`);
     const created = await withIdempotency(sql, req, caller, async (seed) => {
       const draft = createDraft(
         {
@@ -258,7 +262,7 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
         },
         { id: seed ? idFromSeed('inv', seed) : newId('inv'), createdBy: caller.principal, now: new Date().toISOString() },
       );
-      const state = await startInvoiceWorkflow(draft, customer, policyId);
+      const state = await startInvoiceWorkflow(draft, customer, policy);
       return { status: 201, body: invoiceViewFromState(state, []) };
     });
     res.status(created.status).location(`/invoices/${(created.body as { id: string }).id}`).json(created.body);
@@ -299,7 +303,7 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
           subtotalMinor: r.subtotalMinor,
           taxMinor: r.taxMinor,
           totalMinor: r.totalMinor,
-          feesMinor: stored.fees.reduce((sum, f) => sum + f.amountMinor, 0),
+          feesMinor: feesMinor(stored),
           amountPaidMinor: r.amountPaidMinor,
           memo: r.memo,
         },
@@ -332,20 +336,21 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
     );
   });
 
-  router.post('/invoices/:id/approve', requireRole('approver'), async (req, res) => {
-    const body = parseInput(commentBody, req.body);
-    res.json(await stateView(await command(req.params.id as string, approveUpdate, { ...actor(res), reason: body.comment ?? null })));
-  });
+  /** A command that takes a reason (or a comment) and answers with the invoice's new state. */
+  function decisionRoute<B>(path: string, role: Role, update: UpdateDefinition<InvoiceState, [DecisionCommand]>, schema: z.ZodType<B>, reasonOf: (body: B) => string | null) {
+    router.post(`/invoices/:id/${path}`, requireRole(role), async (req, res) => {
+      const body = parseInput(schema, req.body);
+      res.json(await stateView(await command(req.params.id as string, update, { ...actor(res), reason: reasonOf(body) })));
+    });
+  }
 
-  router.post('/invoices/:id/reject', requireRole('approver'), async (req, res) => {
-    const body = parseInput(reasonBody, req.body);
-    res.json(await stateView(await command(req.params.id as string, rejectUpdate, { ...actor(res), reason: body.reason })));
-  });
-
-  router.post('/invoices/:id/request-changes', requireRole('approver'), async (req, res) => {
-    const body = parseInput(reasonBody, req.body);
-    res.json(await stateView(await command(req.params.id as string, requestChangesUpdate, { ...actor(res), reason: body.reason })));
-  });
+  decisionRoute('approve', 'approver', approveUpdate, commentBody, (b) => b.comment ?? null);
+  decisionRoute('reject', 'approver', rejectUpdate, reasonBody, (b) => b.reason);
+  decisionRoute('request-changes', 'approver', requestChangesUpdate, reasonBody, (b) => b.reason);
+  decisionRoute('void', 'operator', voidUpdate, reasonBody, (b) => b.reason);
+  decisionRoute('dispute', 'operator', disputeUpdate, reasonBody, (b) => b.reason);
+  decisionRoute('resolve-dispute', 'operator', resolveDisputeUpdate, resolutionBody, (b) => b.resolution);
+  decisionRoute('write-off', 'operator', writeOffUpdate, reasonBody, (b) => b.reason);
 
   router.post('/invoices/:id/submit', requireRole('operator'), async (req, res) => {
     const id = req.params.id as string;
@@ -387,30 +392,5 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
     res.status(result.duplicate ? 200 : 201).json({ duplicate: result.duplicate, invoice: await stateView(result.state) });
   });
 
-  router.post('/invoices/:id/void', requireRole('operator'), async (req, res) => {
-    const body = parseInput(reasonBody, req.body);
-    res.json(await stateView(await command(req.params.id as string, voidUpdate, { ...actor(res), reason: body.reason })));
-  });
-
-  router.post('/invoices/:id/dispute', requireRole('operator'), async (req, res) => {
-    const body = parseInput(reasonBody, req.body);
-    res.json(await stateView(await command(req.params.id as string, disputeUpdate, { ...actor(res), reason: body.reason })));
-  });
-
-  router.post('/invoices/:id/resolve-dispute', requireRole('operator'), async (req, res) => {
-    const body = parseInput(resolutionBody, req.body);
-    res.json(await stateView(await command(req.params.id as string, resolveDisputeUpdate, { ...actor(res), reason: body.resolution })));
-  });
-
-  router.post('/invoices/:id/write-off', requireRole('operator'), async (req, res) => {
-    const body = parseInput(reasonBody, req.body);
-    res.json(await stateView(await command(req.params.id as string, writeOffUpdate, { ...actor(res), reason: body.reason })));
-  });
-
   return router;
-}
-
-/** The server's answer to an Update sent to a workflow that has already closed. */
-function isCompletedWorkflowError(error: unknown): boolean {
-  return error instanceof Error && /already completed|workflow execution already (finished|closed)/i.test(error.message);
 }
