@@ -8,7 +8,7 @@ import { buildInvoiceDocument } from '../src/render/build-document';
 import type { InvoiceDocument, RenderedEmail } from '../src/render/document';
 import { renderApprovalEmail, renderInvoiceEmail, renderReminderEmail } from '../src/render/email';
 import { renderFinalNoticePdf, renderInvoicePdf } from '../src/render/pdf';
-import type { CustomerSnapshot } from '../workflows/invoice-workflow';
+import type { CustomerSnapshot } from '../src/domain/customer';
 
 export interface MailDeps {
   sql: Sql;

@@ -1,21 +1,23 @@
-import { addCustomerCredit, insertPayment } from '../src/db/payments';
 import type { Sql } from '../src/db/client';
-import { issueCreditNote } from '../src/db/credit-notes';
-import { upsertDelivery, findDelivery } from '../src/db/deliveries';
+import { issueCreditNote, voidInvoice } from '../src/db/credit-notes';
+import { findDelivery, upsertDelivery } from '../src/db/deliveries';
 import {
   applyInvoiceSnapshot,
   insertApproval,
   insertDraftInvoice,
   insertFee,
+  type InvoiceEventRecord,
   type InvoiceSnapshot,
   issueInvoice,
   reviseDraftInvoice,
 } from '../src/db/invoices';
+import { addCustomerCredit, applyPayment, type CreditEntry, insertPayment } from '../src/db/payments';
 import type { ApprovalRecord, FeeRecord, InvoiceDraft, PaymentRecord } from '../src/domain/invoice';
+import { failPermanentlyOnBadData } from './database-failures';
 
 /** Writes of the invoice workflow. Each is idempotent: its key comes from the invoice and the step. */
 export function createInvoiceActivities({ sql }: { sql: Sql }) {
-  return {
+  return failPermanentlyOnBadData({
     async recordDraftInvoice(draft: InvoiceDraft): Promise<void> {
       await insertDraftInvoice(sql, draft);
     },
@@ -24,7 +26,7 @@ export function createInvoiceActivities({ sql }: { sql: Sql }) {
       await reviseDraftInvoice(sql, draft, version);
     },
 
-    async recordInvoiceChange(args: { snapshot: InvoiceSnapshot; event: { type: string; actor: string; detail: Record<string, unknown> } }): Promise<void> {
+    async recordInvoiceChange(args: { snapshot: InvoiceSnapshot; event: InvoiceEventRecord }): Promise<void> {
       await applyInvoiceSnapshot(sql, args.snapshot, args.event);
     },
 
@@ -37,20 +39,18 @@ export function createInvoiceActivities({ sql }: { sql: Sql }) {
       return issueInvoice(sql, args);
     },
 
-    async recordPayment({ invoiceId, currency, payment }: { invoiceId: string; currency: string; payment: PaymentRecord }): Promise<void> {
-      await insertPayment(sql, invoiceId, currency, payment);
+    /** The payment, the customer's credit for any excess, and the invoice's new state, in one transaction. */
+    async applyPayment(args: { customerId: string; currency: string; payment: PaymentRecord; snapshot: InvoiceSnapshot; event: InvoiceEventRecord }): Promise<void> {
+      await applyPayment(sql, args);
     },
 
-    async addCustomerCredit(entry: { key: string; customerId: string; invoiceId: string | null; amountMinor: number; currency: string; at: string }): Promise<void> {
-      await addCustomerCredit(sql, entry);
+    /** The credit note (if issued), the customer's credit for what was paid, and the void state, in one transaction. */
+    async voidInvoice(args: Parameters<typeof voidInvoice>[1]): Promise<{ creditNoteNumber: string | null }> {
+      return { creditNoteNumber: await voidInvoice(sql, args) };
     },
 
     async recordLateFee({ invoiceId, fee }: { invoiceId: string; fee: FeeRecord }): Promise<void> {
       await insertFee(sql, invoiceId, fee);
-    },
-
-    async issueCreditNote(args: { invoiceId: string; amountMinor: number; currency: string; reason: string; issuedBy: string; issuedAt: string }): Promise<string> {
-      return issueCreditNote(sql, args);
     },
 
     /** After the last retry: the invoice shows delivery "failed" with the error. */
@@ -59,5 +59,19 @@ export function createInvoiceActivities({ sql }: { sql: Sql }) {
       if (!existing || existing.status === 'sent') return;
       await upsertDelivery(sql, { ...existing, status: 'failed', lastError: error });
     },
-  };
+
+    // Used only by invoices started before payments and voids were single transactions
+    // (workflows/invoice/legacy-v1.ts): they replay and run with the activities they started with.
+    async recordPayment({ invoiceId, currency, payment }: { invoiceId: string; currency: string; payment: PaymentRecord }): Promise<void> {
+      await insertPayment(sql, invoiceId, currency, payment);
+    },
+
+    async addCustomerCredit(entry: CreditEntry): Promise<void> {
+      await addCustomerCredit(sql, entry);
+    },
+
+    async issueCreditNote(args: { invoiceId: string; amountMinor: number; currency: string; reason: string; issuedBy: string; issuedAt: string }): Promise<string> {
+      return issueCreditNote(sql, args);
+    },
+  });
 }

@@ -12,11 +12,21 @@ export function createSql(databaseUrl: string, options: { max?: number } = {}): 
   });
 }
 
-/** int8 columns arrive as strings; money must come back as a safe integer or not at all. */
+/**
+ * int8 columns arrive as strings. Check constraints keep new amounts within 2^53, but a row stored
+ * before they existed may exceed it: such a value is returned as the nearest number rather than
+ * failing the read, so one bad row never makes an invoice, a customer or a whole list unreadable.
+ */
 export function toMinor(value: string | number | bigint | null): number {
-  const n = typeof value === 'string' ? Number(value) : Number(value ?? 0);
-  if (!Number.isSafeInteger(n)) throw new Error(`stored amount ${String(value)} is outside the safe integer range`);
-  return n;
+  return typeof value === 'string' ? Number(value) : Number(value ?? 0);
+}
+
+/**
+ * A write the database layer refuses for good (a credit balance that would exceed 2^53). Activities
+ * turn it into a non-retryable failure, so the command that asked for it is refused.
+ */
+export class RefusedWrite extends Error {
+  override readonly name = 'RefusedWrite';
 }
 
 export function toIso(value: Date | string | null): string | null {

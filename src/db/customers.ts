@@ -1,7 +1,7 @@
 import type { Sql } from './client';
 import { toIso } from './client';
 
-export type CustomerApproval = 'always' | 'never' | 'policy';
+import type { CustomerApproval } from '../domain/customer';
 
 export interface Customer {
   id: string;

@@ -1,7 +1,7 @@
 import type { ApprovalRecord, FeeRecord, InvoiceDraft, InvoiceStatus } from '../domain/invoice';
 import type { PricedLine } from '../domain/lines';
 import { appendAuditEvent } from './audit';
-import type { Sql } from './client';
+import type { Sql, Tx } from './client';
 import { toIso, toMinor } from './client';
 import type { PageCursor } from './customers';
 import { seriesFor, takeNextNumber } from './numbering';
@@ -187,32 +187,37 @@ export interface InvoiceSnapshot {
  * Writes the workflow's state at `version` and the audit event of that change, once. A replayed or
  * late activity carrying an older version leaves the row alone, so writes can never go backwards.
  */
-export async function applyInvoiceSnapshot(
-  sql: Sql,
-  s: InvoiceSnapshot,
-  event: { type: string; actor: string; detail: Record<string, unknown> },
-): Promise<void> {
-  await sql.begin(async (tx) => {
-    await tx`
-      update invoices
-      set status = ${s.status},
-          amount_paid_minor = ${s.amountPaidMinor},
-          dunning_level = ${s.dunningLevel},
-          due_at = ${s.dueAt},
-          credit_note_number = ${s.creditNoteNumber},
-          updated_at = ${s.at},
-          version = ${s.version}
-      where id = ${s.invoiceId}
-        and version < ${s.version}`;
-    await appendAuditEvent(tx, {
-      eventKey: `invoice:${s.invoiceId}:v${s.version}`,
-      entityType: 'invoice',
-      entityId: s.invoiceId,
-      type: event.type,
-      actor: event.actor,
-      detail: event.detail,
-      at: s.at,
-    });
+export async function applyInvoiceSnapshot(sql: Sql, s: InvoiceSnapshot, event: InvoiceEventRecord): Promise<void> {
+  await sql.begin((tx) => writeInvoiceSnapshot(tx, s, event));
+}
+
+export interface InvoiceEventRecord {
+  type: string;
+  actor: string;
+  detail: Record<string, unknown>;
+}
+
+/** applyInvoiceSnapshot inside a caller's transaction (a payment, a void). */
+export async function writeInvoiceSnapshot(tx: Tx, s: InvoiceSnapshot, event: InvoiceEventRecord): Promise<void> {
+  await tx`
+    update invoices
+    set status = ${s.status},
+        amount_paid_minor = ${s.amountPaidMinor},
+        dunning_level = ${s.dunningLevel},
+        due_at = ${s.dueAt},
+        credit_note_number = ${s.creditNoteNumber},
+        updated_at = ${s.at},
+        version = ${s.version}
+    where id = ${s.invoiceId}
+      and version < ${s.version}`;
+  await appendAuditEvent(tx, {
+    eventKey: `invoice:${s.invoiceId}:v${s.version}`,
+    entityType: 'invoice',
+    entityId: s.invoiceId,
+    type: event.type,
+    actor: event.actor,
+    detail: event.detail,
+    at: s.at,
   });
 }
 

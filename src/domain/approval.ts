@@ -1,6 +1,5 @@
+import type { CustomerApproval } from './customer';
 import type { InvoiceApproval } from './invoice';
-
-export type CustomerApproval = 'always' | 'never' | 'policy';
 
 /**
  * Invoices above these totals need a person's approval when the approval policy decides. A currency
@@ -21,8 +20,10 @@ export interface ApprovalDecision {
 }
 
 /**
- * Whether an invoice needs approval. Requirements win over waivers: a customer marked "always"
- * is approved by a person even when the operator asked for "auto".
+ * Whether an invoice needs approval. An invoice may ask for more approval than its customer's rule
+ * ("required"), never for less: "auto" follows the customer's rule like "policy" does, so the
+ * person the four-eyes rule guards against cannot waive it. Only a customer marked "never" (an
+ * admin's audited choice) skips approval at any amount.
  */
 export function decideApproval(args: {
   invoice: InvoiceApproval;
@@ -33,7 +34,6 @@ export function decideApproval(args: {
 }): ApprovalDecision {
   if (args.customer === 'always') return { required: true, reason: 'the customer requires approval of every invoice' };
   if (args.invoice === 'required') return { required: true, reason: 'approval was requested for this invoice' };
-  if (args.invoice === 'auto') return { required: false, reason: 'approval was waived for this invoice' };
   if (args.customer === 'never') return { required: false, reason: 'the customer needs no approval' };
   const threshold = (args.thresholds ?? APPROVAL_THRESHOLDS_MINOR)[args.currency];
   if (threshold === undefined) return { required: true, reason: `no auto-approval threshold for ${args.currency}` };

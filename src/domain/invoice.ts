@@ -141,7 +141,12 @@ export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 export interface PaymentRecord {
   reference: string;
+  /** What was received. */
   amountMinor: number;
+  /** The part that paid this invoice (at most what was due when it was applied). */
+  appliedMinor: number;
+  /** The rest: the customer's credit. appliedMinor + creditMinor = amountMinor. */
+  creditMinor: number;
   method: PaymentMethod;
   receivedAt: string;
   recordedBy: string;
@@ -228,7 +233,17 @@ export function amountDueMinor(state: Pick<InvoiceState, 'draft' | 'amountPaidMi
   return outstandingMinor({ totalMinor: state.draft.totalMinor, feesMinor: feesMinor(state), amountPaidMinor: state.amountPaidMinor });
 }
 
-/** What was paid beyond the amount owed: it becomes the customer's credit balance. */
+/**
+ * Applies a payment to the invoice's balance as it is now: up to the amount due pays the invoice,
+ * the rest becomes the customer's credit. Payments are applied one at a time, so what was applied
+ * never exceeds what was owed, and applied + credit always equals what was received.
+ */
+export function splitPayment(state: Pick<InvoiceState, 'draft' | 'amountPaidMinor' | 'fees'>, amountMinor: number): { appliedMinor: number; creditMinor: number } {
+  const appliedMinor = Math.min(amountMinor, amountDueMinor(state));
+  return { appliedMinor, creditMinor: amountMinor - appliedMinor };
+}
+
+/** What was paid beyond the amount owed (invoices paid before payments were split): the customer's credit. */
 export function overpaidMinor(state: Pick<InvoiceState, 'draft' | 'amountPaidMinor' | 'fees'>): number {
   return Math.max(0, state.amountPaidMinor - state.draft.totalMinor - feesMinor(state));
 }

@@ -1,4 +1,5 @@
-import { assertMinorUnits, toSafeNumber } from './money';
+import { DomainError } from './errors';
+import { assertAmount, assertMinorUnits, toAmount } from './money';
 
 /**
  * Invoice lines and totals.
@@ -13,9 +14,11 @@ const QUANTITY_DECIMALS = 4;
 const QUANTITY_SCALE = 10n ** BigInt(QUANTITY_DECIMALS);
 const BPS_SCALE = 10_000n;
 const QUANTITY = /^(\d+)(?:\.(\d{1,4}))?$/;
+/** A trillion of anything is more than any invoice line bills; beyond it is a typing accident. */
+export const MAX_QUANTITY = 1_000_000_000_000n;
 
-export class LineError extends Error {
-  override readonly name = 'LineError';
+export class LineError extends DomainError {
+  override name = 'LineError';
 }
 
 export interface LineInput {
@@ -46,12 +49,12 @@ export interface Totals {
 export function normaliseQuantity(input: string | number): string {
   const text = typeof input === 'number' ? numberToPlainString(input) : input.trim();
   const match = QUANTITY.exec(text);
-  if (!match) throw new LineError(`quantity "${String(input)}" must be a positive decimal with at most ${QUANTITY_DECIMALS} decimals`);
+  if (!match) throw new LineError(`quantity "${String(input)}" must be a positive decimal with at most ${QUANTITY_DECIMALS} decimals`, 'quantity');
   const whole = BigInt(match[1] ?? '0').toString();
   const fraction = (match[2] ?? '').replace(/0+$/, '');
-  if (quantityToScaled(whole + (fraction ? `.${fraction}` : '')) === 0n) {
-    throw new LineError('quantity must be greater than zero');
-  }
+  const scaled = quantityToScaled(whole + (fraction ? `.${fraction}` : ''));
+  if (scaled === 0n) throw new LineError('quantity must be greater than zero', 'quantity');
+  if (scaled > MAX_QUANTITY * QUANTITY_SCALE) throw new LineError(`quantity must be at most ${MAX_QUANTITY}`, 'quantity');
   return fraction ? `${whole}.${fraction}` : whole;
 }
 
@@ -74,9 +77,9 @@ export function divideRoundHalfAwayFromZero(n: bigint, d: bigint): bigint {
   return negative ? -rounded : rounded;
 }
 
-export function assertBasisPoints(bps: number, what: string, max = 10_000): void {
+export function assertBasisPoints(bps: number, what: string, max = 10_000, path: string | null = null): void {
   if (!Number.isInteger(bps) || bps < 0 || bps > max) {
-    throw new LineError(`${what} must be a whole number of basis points between 0 and ${max}`);
+    throw new LineError(`${what} must be a whole number of basis points between 0 and ${max}`, path);
   }
 }
 
@@ -85,9 +88,10 @@ export function assertBasisPoints(bps: number, what: string, max = 10_000): void
  * inclusive of tax the gross amount is split into net and tax so that net + tax = gross exactly.
  */
 export function priceLine(line: LineInput, pricesIncludeTax: boolean): PricedLine {
-  assertMinorUnits(line.unitPriceMinor, 'unit price');
-  assertBasisPoints(line.taxRateBps, 'tax rate', 100_000);
-  assertBasisPoints(line.discountBps ?? 0, 'discount');
+  assertAmount(line.unitPriceMinor, 'unit price', 'unitPriceMinor');
+  if (line.unitPriceMinor < 0) throw new LineError('unit price must not be negative', 'unitPriceMinor');
+  assertBasisPoints(line.taxRateBps, 'tax rate', 100_000, 'taxRateBps');
+  assertBasisPoints(line.discountBps ?? 0, 'discount', 10_000, 'discountBps');
   const quantity = normaliseQuantity(line.quantity);
   const undiscounted = divideRoundHalfAwayFromZero(quantityToScaled(quantity) * BigInt(line.unitPriceMinor), QUANTITY_SCALE);
   const discount = divideRoundHalfAwayFromZero(undiscounted * BigInt(line.discountBps ?? 0), BPS_SCALE);
@@ -105,15 +109,24 @@ export function priceLine(line: LineInput, pricesIncludeTax: boolean): PricedLin
   return {
     ...line,
     quantity,
-    netMinor: toSafeNumber(net, 'line amount'),
-    taxMinor: toSafeNumber(tax, 'line tax'),
-    totalMinor: toSafeNumber(net + tax, 'line total'),
+    netMinor: toAmount(net, 'the line amount (quantity × unit price)', 'quantity'),
+    taxMinor: toAmount(tax, 'the line tax', 'taxRateBps'),
+    totalMinor: toAmount(net + tax, 'the line total with tax', 'taxRateBps'),
   };
 }
 
+/** Prices every line; a refusal names the line and field (`lines.1.quantity`). */
 export function priceLines(lines: readonly LineInput[], pricesIncludeTax: boolean): PricedLine[] {
-  if (lines.length === 0) throw new LineError('an invoice needs at least one line');
-  return lines.map((line) => priceLine(line, pricesIncludeTax));
+  if (lines.length === 0) throw new LineError('an invoice needs at least one line', 'lines');
+  const priced = lines.map((line, i) => {
+    try {
+      return priceLine(line, pricesIncludeTax);
+    } catch (error) {
+      throw error instanceof DomainError ? error.at(`lines.${i}`) : error;
+    }
+  });
+  totalsOf(priced);
+  return priced;
 }
 
 /** Totals are always derived from the priced lines, never kept as running sums. */
@@ -125,9 +138,9 @@ export function totalsOf(lines: readonly PricedLine[]): Totals {
     tax += BigInt(line.taxMinor);
   }
   return {
-    subtotalMinor: toSafeNumber(subtotal, 'subtotal'),
-    taxMinor: toSafeNumber(tax, 'tax'),
-    totalMinor: toSafeNumber(subtotal + tax, 'total'),
+    subtotalMinor: toAmount(subtotal, 'the invoice subtotal', 'lines'),
+    taxMinor: toAmount(tax, 'the invoice tax', 'lines'),
+    totalMinor: toAmount(subtotal + tax, 'the invoice total', 'lines'),
   };
 }
 
@@ -156,5 +169,5 @@ export function allocateByLargestRemainder(amountMinor: number, weights: readonl
     entry.share += 1n;
     left -= 1n;
   }
-  return shares.map((s) => toSafeNumber(s.share * sign));
+  return shares.map((s) => Number(s.share * sign));
 }

@@ -1,3 +1,5 @@
+import { DomainError } from './errors';
+
 /**
  * Money in integer minor units of an ISO 4217 currency. Amounts never pass through floats:
  * decimal strings are parsed digit by digit with the currency's exponent.
@@ -31,9 +33,19 @@ export interface Money {
   currency: CurrencyCode;
 }
 
-export class MoneyError extends Error {
-  override readonly name = 'MoneyError';
+export class MoneyError extends DomainError {
+  override name = 'MoneyError';
 }
+
+/**
+ * The largest amount billflow accepts anywhere: a price, a line, a total or a payment, 10^15 minor
+ * units (10 trillion EUR, 1 trillion KWD). It leaves room below 2^53 for sums of many such amounts
+ * (paid, credit balances), which are checked against Number.MAX_SAFE_INTEGER before they are stored.
+ */
+export const MAX_AMOUNT_MINOR = 1_000_000_000_000_000;
+
+/** The largest sum billflow stores (paid so far, a credit balance): exact in a JSON number. */
+export const MAX_SUM_MINOR = Number.MAX_SAFE_INTEGER;
 
 export function isCurrencyCode(code: string): boolean {
   return Object.prototype.hasOwnProperty.call(EXPONENTS, code);
@@ -52,11 +64,24 @@ export function assertMinorUnits(amountMinor: number, what = 'amount'): void {
 }
 
 /** Converts a bigint computation result back to a safe number, refusing silent precision loss. */
-export function toSafeNumber(value: bigint, what = 'amount'): number {
+export function toSafeNumber(value: bigint, what = 'amount', path: string | null = null): number {
   if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new MoneyError(`${what} is too large`);
+    throw new MoneyError(`${what} is too large`, path);
   }
   return Number(value);
+}
+
+/** An amount as billflow accepts it: whole minor units, at most MAX_AMOUNT_MINOR either way. */
+export function toAmount(value: bigint, what = 'amount', path: string | null = null): number {
+  if (value > BigInt(MAX_AMOUNT_MINOR) || value < -BigInt(MAX_AMOUNT_MINOR)) {
+    throw new MoneyError(`${what} exceeds the largest amount billflow accepts (10^15 minor units)`, path);
+  }
+  return Number(value);
+}
+
+export function assertAmount(amountMinor: number, what = 'amount', path: string | null = null): void {
+  if (!Number.isSafeInteger(amountMinor)) throw new MoneyError(`${what} must be a whole number of minor units`, path);
+  toAmount(BigInt(amountMinor), what, path);
 }
 
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
@@ -74,7 +99,7 @@ export function parseDecimalToMinor(text: string, currency: CurrencyCode): numbe
     throw new MoneyError(`"${text}" has more than ${exponent} decimal places, the most ${currency} allows`);
   }
   const digits = BigInt(whole + fraction.padEnd(exponent, '0'));
-  return toSafeNumber(sign ? -digits : digits);
+  return toAmount(sign ? -digits : digits, `"${text}"`);
 }
 
 /** Formats minor units as a plain decimal string with the currency's exponent ("1234.50"). */

@@ -1,5 +1,5 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
-import { invoiceWorkflow } from '../../workflows/invoice-workflow';
+import { invoiceWorkflow } from '../../workflows/invoice/workflow';
 import { createInvoiceActivities } from '../../activities/invoices';
 import { createDraft } from '../../src/domain/invoice';
 import { migrate } from '../../src/db/migrate';

@@ -15,14 +15,14 @@ import { registerSearchAttributes } from '../../src/temporal/register-search-att
 import {
   approveUpdate,
   disputeUpdate,
-  invoiceWorkflow,
   recordPaymentUpdate,
   requestChangesUpdate,
   resolveDisputeUpdate,
   submitUpdate,
   voidUpdate,
   writeOffUpdate,
-} from '../../workflows/invoice-workflow';
+} from '../../workflows/invoice/messages';
+import { invoiceWorkflow } from '../../workflows/invoice/workflow';
 import { fakeActivities } from '../support/fake-activities';
 import { sampleCustomer, sampleDraft } from '../support/invoices';
 

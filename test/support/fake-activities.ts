@@ -39,6 +39,10 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
       numbers.set(invoiceId, number);
       return number;
     }),
+    applyPayment: track('applyPayment', () => undefined),
+    voidInvoice: track('voidInvoice', ({ creditNote }: { creditNote: { issuedAt: string } | null }) => ({
+      creditNoteNumber: creditNote ? `CN-${new Date(creditNote.issuedAt).getUTCFullYear()}-${String(++creditNoteNumber).padStart(6, '0')}` : null,
+    })),
     recordPayment: track('recordPayment', () => undefined),
     addCustomerCredit: track('addCustomerCredit', () => undefined),
     recordLateFee: track('recordLateFee', () => undefined),

@@ -1,5 +1,5 @@
 import { createDraft, type DraftRequest, type InvoiceDraft } from '../../src/domain/invoice';
-import type { CustomerSnapshot } from '../../workflows/invoice-workflow';
+import type { CustomerSnapshot } from '../../src/domain/customer';
 
 /** The workflow tests' and replay recordings' invoice: two lines, 19 % tax on one. */
 export function sampleDraft(id: string, overrides: Partial<DraftRequest> = {}, now = new Date().toISOString()): InvoiceDraft {

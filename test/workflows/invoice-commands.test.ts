@@ -1,4 +1,4 @@
-import { approveUpdate, invoiceStateQuery, recordPaymentUpdate, rejectUpdate, requestChangesUpdate, submitUpdate, voidUpdate, writeOffUpdate } from '../../workflows/invoice-workflow';
+import { approveUpdate, invoiceStateQuery, recordPaymentUpdate, rejectUpdate, requestChangesUpdate, submitUpdate, voidUpdate, writeOffUpdate } from '../../workflows/invoice/messages';
 import { approver, operator, refusal, TOTAL, useTimeSkipping, withInvoice } from '../support/invoice-harness';
 
 /** Commands to an invoice and their refusals, on the time-skipping server (no time skipped here). */
@@ -78,7 +78,9 @@ describe('payments, void and write-off', () => {
       const result = await handle.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: TOTAL + 500, method: 'bank_transfer', reference: 'TX-9', receivedAt: new Date().toISOString() }] });
       expect(result.state.status).toBe('paid');
     });
-    expect(fakes.argsOf('addCustomerCredit')).toEqual([expect.objectContaining({ amountMinor: 500, key: expect.stringContaining('TX-9') })]);
+    expect(fakes.argsOf('applyPayment')).toEqual([
+      expect.objectContaining({ payment: expect.objectContaining({ reference: 'TX-9', amountMinor: TOTAL + 500, appliedMinor: TOTAL, creditMinor: 500 }) }),
+    ]);
   });
 
   test('when an issued invoice is voided, then a credit note is issued and the workflow ends', async () => {
@@ -88,7 +90,7 @@ describe('payments, void and write-off', () => {
       expect(voided).toMatchObject({ status: 'void', creditNoteNumber: expect.stringMatching(/^CN-\d{4}-000001$/) });
       expect((await handle.result()).status).toBe('void');
     });
-    expect(fakes.argsOf('issueCreditNote')).toEqual([expect.objectContaining({ amountMinor: TOTAL, reason: 'duplicate' })]);
+    expect(fakes.argsOf('voidInvoice')).toEqual([expect.objectContaining({ creditNote: expect.objectContaining({ amountMinor: TOTAL, reason: 'duplicate' }) })]);
   });
 
   test('when a draft awaiting approval is voided, then no number and no credit note are made', async () => {
@@ -98,7 +100,7 @@ describe('payments, void and write-off', () => {
       expect((await handle.result()).status).toBe('void');
     });
     expect(fakes.argsOf('issueInvoice')).toHaveLength(0);
-    expect(fakes.argsOf('issueCreditNote')).toHaveLength(0);
+    expect(fakes.argsOf('voidInvoice')).toEqual([expect.objectContaining({ creditNote: null })]);
   });
 
   test('when an open invoice is written off before it is overdue, then it is refused with its status', async () => {

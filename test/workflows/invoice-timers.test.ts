@@ -1,4 +1,4 @@
-import { approveUpdate, disputeUpdate, invoiceStateQuery, recordPaymentUpdate, resolveDisputeUpdate, writeOffUpdate } from '../../workflows/invoice-workflow';
+import { approveUpdate, disputeUpdate, invoiceStateQuery, recordPaymentUpdate, resolveDisputeUpdate, writeOffUpdate } from '../../workflows/invoice/messages';
 import { approver, operator, templatesSent, TOTAL, useTimeSkipping, withInvoice } from '../support/invoice-harness';
 
 /** Everything that waits on durable timers, with months skipped in seconds. No Update is refused here (see the harness). */
@@ -49,9 +49,10 @@ describe('due date and dunning', () => {
       const final = await handle.result();
       expect(final).toMatchObject({ status: 'paid', amountPaidMinor: TOTAL });
     });
-    expect(fakes.argsOf('recordPayment')).toHaveLength(2);
+    const payments = fakes.argsOf<{ payment: { reference: string; creditMinor: number } }>('applyPayment').map((a) => a.payment);
+    expect(payments.map((p) => p.reference)).toEqual(['TX-1', 'TX-2']);
     expect(templatesSent(fakes)).toEqual(['friendly', 'friendly']);
-    expect(fakes.argsOf('addCustomerCredit')).toHaveLength(0);
+    expect(payments.map((p) => p.creditMinor)).toEqual([0, 0]);
   });
 
   test('when an invoice is disputed, then reminders pause, and resolving resumes them later by the time spent in dispute', async () => {

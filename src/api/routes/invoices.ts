@@ -8,13 +8,13 @@ import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } f
 import type { UpdateDefinition } from '@temporalio/common';
 import { Router } from 'express';
 import { z } from 'zod';
+import { invoiceWorkflow } from '../../../workflows/invoice/workflow';
 import {
   type Actor,
   approveUpdate,
   type DecisionCommand,
   disputeUpdate,
   invoiceStateQuery,
-  invoiceWorkflow,
   type InvoiceSettings,
   recordPaymentUpdate,
   rejectUpdate,
@@ -23,7 +23,7 @@ import {
   submitUpdate,
   voidUpdate,
   writeOffUpdate,
-} from '../../../workflows/invoice-workflow';
+} from '../../../workflows/invoice/messages';
 import type { Config, Role } from '../../config';
 import { listAuditEvents } from '../../db/audit';
 import type { Sql } from '../../db/client';

@@ -1,0 +1,155 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { Role } from '../../src/config';
+import type { InvoiceSnapshot } from '../../src/db/invoices';
+import type { CustomerSnapshot } from '../../src/domain/customer';
+import type { DunningPolicy } from '../../src/domain/dunning';
+import { DomainError } from '../../src/domain/errors';
+import { allowedStatuses, amountDueMinor, type InvoiceCommand, type InvoiceState, isAllowed } from '../../src/domain/invoice';
+import { textProblem, type TextKind } from '../../src/domain/text';
+import type { ErrorCode } from '../../src/errors';
+import {
+  AmountDueMinorKey,
+  CustomerIdKey,
+  DueAtKey,
+  DunningLevelKey,
+  InvoiceNumberKey,
+  InvoiceStatusKey,
+} from '../../src/temporal/search-attributes';
+import { dbActivity, emailActivity } from '../activity-options';
+import { Lock } from '../lock';
+import type { Actor, InvoiceSettings } from './messages';
+
+export const db = proxyActivities<Activities>(dbActivity);
+export const mail = proxyActivities<Activities>(emailActivity);
+
+export const APPROVER_ROLES: readonly Role[] = ['approver', 'admin'];
+export const OPERATOR_ROLES: readonly Role[] = ['operator', 'admin'];
+
+export const nowIso = (): string => new Date().toISOString();
+
+/** An entry for the invoice's timeline (the append-only audit trail). */
+export interface InvoiceEvent {
+  type: string;
+  actor: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Refuses a command: the api maps the type to its HTTP status (400, 403, 409, 500). */
+export function refuse(code: ErrorCode, message: string, details?: Record<string, unknown>): never {
+  throw ApplicationFailure.create({ type: code, message, nonRetryable: true, details: details ? [details] : [] });
+}
+
+/** Refuses text the database cannot store or the invoice should not print (see src/domain/text). */
+export function assertText(value: string | null | undefined, path: string, kind: TextKind = 'multi-line'): void {
+  const problem = value ? textProblem(value, kind) : null;
+  if (problem) refuse('validation_failed', `${path} ${problem}`, { path });
+}
+
+/** A domain refusal (an amount too large, a bad line) as a command refusal naming the field. */
+export function refuseDomainError(error: unknown, path: string): never {
+  if (error instanceof DomainError) refuse('validation_failed', error.message, { path: error.path ? `${path}.${error.path}`.replace(/^\./, '') : path });
+  throw error;
+}
+
+const KNOWN_FAILURE_TYPES: readonly string[] = ['validation_failed', 'conflict', 'not_found'];
+
+/**
+ * One invoice's state and the one way to change it. Every change takes the lock, checks the state
+ * as it is now, stores the change (activities, idempotent), and only then changes the state: the
+ * workflow never runs ahead of PostgreSQL, and concurrent commands are applied one at a time.
+ */
+export class InvoiceContext {
+  readonly lock = new Lock();
+
+  constructor(
+    readonly state: InvoiceState,
+    readonly customer: CustomerSnapshot,
+    readonly policy: DunningPolicy,
+    readonly settings: InvoiceSettings,
+  ) {}
+
+  get invoiceId(): string {
+    return this.state.draft.id;
+  }
+
+  /** The command's role and the invoice's current status allow it; else 403 or 409 naming the status. */
+  assertCommand(command: InvoiceCommand, actor: Actor, roles: readonly Role[]): void {
+    if (!roles.includes(actor.role)) refuse('forbidden', `role "${actor.role}" may not ${command} an invoice`);
+    this.assertAllowed(command);
+  }
+
+  assertAllowed(command: InvoiceCommand): void {
+    const status = this.state.status;
+    if (!isAllowed(command, status)) {
+      refuse('conflict', `cannot ${command} an invoice that is ${status} (allowed when ${allowedStatuses(command).join(', ')})`, { status });
+    }
+  }
+
+  /**
+   * Runs a write. A permanent failure (the activity refused the data, or gave up) is answered to
+   * the caller as a refusal and the state stays as it was; transient failures are retried by
+   * Temporal inside the activity.
+   */
+  async store<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const cause = error.cause;
+      const type = cause instanceof ApplicationFailure && cause.type && KNOWN_FAILURE_TYPES.includes(cause.type) ? (cause.type as ErrorCode) : 'internal';
+      refuse(type, `the change was not stored: ${cause?.message ?? error.message}`);
+    }
+  }
+
+  /**
+   * Stores `change` as the invoice's next version with its timeline event, then applies it. Call
+   * it holding the lock. `write` stores more in the same transaction (a payment, a credit note)
+   * and may return fields only the database knows (the credit note's number).
+   */
+  async commit(
+    change: Partial<InvoiceState>,
+    event: InvoiceEvent,
+    write: (snapshot: InvoiceSnapshot, event: Required<InvoiceEvent>) => Promise<Partial<InvoiceState> | void> = (snapshot, e) =>
+      db.recordInvoiceChange({ snapshot, event: e }),
+  ): Promise<void> {
+    const next: InvoiceState = { ...this.state, ...change, version: this.state.version + 1 };
+    const stored = await this.store(() => write(snapshotOf(next), { detail: {}, ...event }));
+    this.apply({ ...next, ...(stored ?? {}) });
+  }
+
+  /** Makes `next` the state (the query answers it at once) and shows it in the Web UI. */
+  apply(next: Partial<InvoiceState>): void {
+    Object.assign(this.state, next);
+    publishSearchAttributes(this.state);
+  }
+
+  isVoid(): boolean {
+    return this.state.status === 'void';
+  }
+}
+
+function snapshotOf(state: InvoiceState): InvoiceSnapshot {
+  return {
+    invoiceId: state.draft.id,
+    version: state.version,
+    status: state.status,
+    amountPaidMinor: state.amountPaidMinor,
+    dunningLevel: state.dunningLevel,
+    dueAt: state.dueAt,
+    creditNoteNumber: state.creditNoteNumber,
+    at: nowIso(),
+  };
+}
+
+/** Keeps the Web UI's view of the invoice current; called at every transition. */
+export function publishSearchAttributes(state: InvoiceState): void {
+  upsertSearchAttributes([
+    { key: InvoiceStatusKey, value: state.status },
+    { key: CustomerIdKey, value: state.draft.customerId },
+    { key: AmountDueMinorKey, value: amountDueMinor(state) },
+    { key: DunningLevelKey, value: state.dunningLevel },
+    ...(state.number ? [{ key: InvoiceNumberKey, value: state.number }] : []),
+    ...(state.dueAt ? [{ key: DueAtKey, value: new Date(state.dueAt) }] : []),
+  ]);
+}

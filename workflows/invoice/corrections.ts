@@ -1,0 +1,86 @@
+import { setHandler } from '@temporalio/workflow';
+import type { Role } from '../../src/config';
+import { amountDueMinor, type InvoiceCommand, type InvoiceStatus } from '../../src/domain/invoice';
+import { assertText, db, type InvoiceContext, nowIso, OPERATOR_ROLES, refuse } from './context';
+import { type DecisionCommand, disputeUpdate, resolveDisputeUpdate, voidUpdate, writeOffUpdate } from './messages';
+
+/** Void, dispute, resolve a dispute and write off: each with a reason, each stored before it takes effect. */
+export function acceptCorrections(invoice: InvoiceContext): void {
+  const reasoned = (command: InvoiceCommand) => (cmd: DecisionCommand) => assertReasoned(invoice, command, cmd, OPERATOR_ROLES);
+
+  setHandler(
+    voidUpdate,
+    (cmd) =>
+      invoice.lock.run(async () => {
+        invoice.assertAllowed('void');
+        const { state, customer } = invoice;
+        const reason = cmd.reason ?? '';
+        const at = nowIso();
+        await invoice.commit({ status: 'void' }, { type: 'voided', actor: cmd.principal, detail: { reason } }, (snapshot, event) =>
+          db.voidInvoice({
+            customerId: customer.id,
+            currency: state.draft.currency,
+            // An issued invoice is cancelled by a credit note; a draft never existed for the customer.
+            creditNote: state.number === null ? null : { amountMinor: state.draft.totalMinor, reason, issuedBy: cmd.principal, issuedAt: at },
+            // Money received on a voided invoice is not kept: it becomes the customer's credit.
+            creditMinor: state.amountPaidMinor,
+            snapshot,
+            event,
+          }),
+        );
+        return invoice.state;
+      }),
+    { validator: reasoned('void') },
+  );
+
+  setHandler(
+    disputeUpdate,
+    (cmd) =>
+      invoice.lock.run(async () => {
+        invoice.assertAllowed('dispute');
+        const { state } = invoice;
+        await invoice.commit(
+          { status: 'disputed', disputedFrom: state.status, dunning: { ...state.dunning, pausedAt: nowIso() } },
+          { type: 'disputed', actor: cmd.principal, detail: { reason: cmd.reason } },
+        );
+        return invoice.state;
+      }),
+    { validator: reasoned('dispute') },
+  );
+
+  setHandler(
+    resolveDisputeUpdate,
+    (cmd) =>
+      invoice.lock.run(async () => {
+        invoice.assertAllowed('resolveDispute');
+        const { state } = invoice;
+        const now = Date.now();
+        const pausedMs = state.dunning.pausedMs + (state.dunning.pausedAt ? now - Date.parse(state.dunning.pausedAt) : 0);
+        const back: InvoiceStatus = state.dueAt && Date.parse(state.dueAt) <= now ? 'overdue' : 'open';
+        await invoice.commit(
+          { status: back, disputedFrom: null, dunning: { ...state.dunning, pausedMs, pausedAt: null } },
+          { type: 'dispute_resolved', actor: cmd.principal, detail: { resolution: cmd.reason } },
+        );
+        return invoice.state;
+      }),
+    { validator: reasoned('resolveDispute') },
+  );
+
+  setHandler(
+    writeOffUpdate,
+    (cmd) =>
+      invoice.lock.run(async () => {
+        invoice.assertAllowed('writeOff');
+        await invoice.commit({ status: 'uncollectible' }, { type: 'written_off', actor: cmd.principal, detail: { reason: cmd.reason, amountDueMinor: amountDueMinor(invoice.state) } });
+        return invoice.state;
+      }),
+    { validator: reasoned('writeOff') },
+  );
+}
+
+function assertReasoned(invoice: InvoiceContext, command: InvoiceCommand, cmd: DecisionCommand, roles: readonly Role[]): void {
+  invoice.assertCommand(command, cmd, roles);
+  const path = command === 'resolveDispute' ? 'resolution' : 'reason';
+  if (!cmd.reason?.trim()) refuse('validation_failed', 'a reason is required', { path });
+  assertText(cmd.reason, path);
+}

@@ -1,0 +1,55 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Role } from '../../src/config';
+import type { CustomerSnapshot } from '../../src/domain/customer';
+import type { DunningPolicy } from '../../src/domain/dunning';
+import type { DraftChanges, InvoiceDraft, InvoiceState, PaymentMethod } from '../../src/domain/invoice';
+
+/** The invoice workflow's input, its commands (Updates), and its state query. */
+
+export interface InvoiceSettings {
+  /** ISO 8601 duration after which an unanswered approval goes to the second approver. */
+  approvalEscalationAfter: string;
+  /** Prefix of the invoice number series ("INV" → INV-2026-000042). */
+  numberPrefix: string;
+}
+
+export interface InvoiceWorkflowInput {
+  draft: InvoiceDraft;
+  /** Absent only in invoices started before the lifecycle existed (see workflows/invoice/legacy-v1.ts). */
+  customer?: CustomerSnapshot;
+  policy?: DunningPolicy;
+  settings?: InvoiceSettings;
+  /** Set by continue-as-new: the state to carry on from. */
+  resume?: InvoiceState;
+}
+
+/** Who asks, as the api authenticated them; the workflow checks roles again. */
+export interface Actor {
+  principal: string;
+  role: Role;
+}
+export interface DecisionCommand extends Actor {
+  reason?: string | null;
+}
+export interface SubmitCommand extends Actor, DraftChanges {}
+export interface PaymentCommand extends Actor {
+  amountMinor: number;
+  method: PaymentMethod;
+  reference: string;
+  receivedAt: string;
+}
+export interface PaymentResult {
+  duplicate: boolean;
+  state: InvoiceState;
+}
+
+export const invoiceStateQuery = defineQuery<InvoiceState>('invoiceState');
+export const approveUpdate = defineUpdate<InvoiceState, [DecisionCommand]>('approve');
+export const rejectUpdate = defineUpdate<InvoiceState, [DecisionCommand]>('reject');
+export const requestChangesUpdate = defineUpdate<InvoiceState, [DecisionCommand]>('requestChanges');
+export const submitUpdate = defineUpdate<InvoiceState, [SubmitCommand]>('submit');
+export const recordPaymentUpdate = defineUpdate<PaymentResult, [PaymentCommand]>('recordPayment');
+export const voidUpdate = defineUpdate<InvoiceState, [DecisionCommand]>('void');
+export const disputeUpdate = defineUpdate<InvoiceState, [DecisionCommand]>('dispute');
+export const resolveDisputeUpdate = defineUpdate<InvoiceState, [DecisionCommand]>('resolveDispute');
+export const writeOffUpdate = defineUpdate<InvoiceState, [DecisionCommand]>('writeOff');
