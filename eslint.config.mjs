@@ -2,9 +2,13 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** Workflows are replayed: they may import at runtime only deterministic code. */
+/**
+ * Workflows are replayed: they may import at runtime only deterministic code: the SDK's workflow
+ * API, src/domain, the search attribute keys, and other workflow modules (`./x`, and `../x` from
+ * a process folder such as workflows/invoice/ to workflows/).
+ */
 const WORKFLOW_RUNTIME_IMPORTS =
-  '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./src/temporal/search-attributes|\\./[a-z0-9-]+)$|\\.\\./src/domain/[a-z0-9-/]+$)';
+  '^(?!(@temporalio/workflow|@temporalio/common|(\\.\\./)+src/temporal/search-attributes|\\./[a-z0-9-]+(/[a-z0-9-]+)?|\\.\\./[a-z0-9-]+)$|(\\.\\./)+src/domain/[a-z0-9-/]+$)';
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', '.tools/', 'coverage/'] },

@@ -1,9 +1,17 @@
 import { z } from 'zod';
-import { isCurrencyCode } from '../domain/money';
-import { AppError, ErrorCode, type ErrorDetail } from '../errors';
+import { DomainError } from '../domain/errors';
+import { MAX_AMOUNT_MINOR, isCurrencyCode } from '../domain/money';
+import { findUnstorableText, MULTI_LINE_TEXT, SINGLE_LINE_TEXT } from '../domain/text';
+import { AppError, ErrorCode, type ErrorDetail, validationError } from '../errors';
 
-/** Parses `input` with `schema`, or throws 400 validation_failed naming every bad field. */
+/**
+ * Parses `input` with `schema`, or throws 400 validation_failed naming every bad field. Text that
+ * PostgreSQL cannot store (NUL, a lone surrogate) is refused first, wherever it is in the input,
+ * field names included: a request never gets as far as a write that would fail.
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root = ''): z.output<S> {
+  const unstorable = findUnstorableText(input);
+  if (unstorable) throw validationError([root, unstorable.path].filter(Boolean).join('.'), unstorable.message);
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const details: ErrorDetail[] = result.error.issues.map((issue) => {
@@ -34,6 +42,38 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 export const currencyCode = z
   .string()
   .refine(isCurrencyCode, 'must be an ISO 4217 currency code such as "EUR"');
+
+/**
+ * A name, reference or line description: trimmed, Unicode NFC, one line, no control or
+ * bidirectional-override characters (refused, not stripped: see src/domain/text.ts).
+ */
+export const singleLineText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .normalize('NFC')
+    .min(1, 'is required')
+    .max(max)
+    .regex(SINGLE_LINE_TEXT, 'must be one line without control or bidirectional-override characters');
+
+/** A memo, reason or comment: as single-line text, but line breaks (CR LF stored as LF) and tabs allowed. */
+export const multiLineText = (max: number) =>
+  z
+    .string()
+    .overwrite((text) => text.replace(/\r\n/g, '\n'))
+    .normalize('NFC')
+    .max(max)
+    .regex(MULTI_LINE_TEXT, 'must not contain control characters (other than line breaks and tabs) or bidirectional overrides');
+
+/** An amount in minor units as billflow accepts it (see MAX_AMOUNT_MINOR). */
+export const amountMinor = (min: number) =>
+  z.int('must be a whole number of minor units').min(min).max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} (10^15 minor units)`);
+
+/** A domain rule's refusal (an amount too large for a line) as 400 naming the field; other errors pass. */
+export function asValidationError(error: unknown): unknown {
+  if (!(error instanceof DomainError)) return error;
+  return validationError(error.path ?? '(body)', error.message);
+}
 
 export const basisPoints = (max: number) =>
   z.int('must be a whole number of basis points').min(0).max(max);

@@ -1,7 +1,7 @@
+import type { CustomerApproval } from '../domain/customer';
+import { appendAuditEvent } from './audit';
 import type { Sql } from './client';
 import { toIso } from './client';
-
-import type { CustomerApproval } from '../domain/customer';
 
 export interface Customer {
   id: string;
@@ -55,13 +55,28 @@ function toCustomer(row: CustomerRow): Customer {
  * Throws a unique violation (23505) when `externalId` belongs to another customer.
  */
 export async function insertCustomer(sql: Sql, c: Customer): Promise<Customer> {
-  const [row] = await sql<CustomerRow[]>`
-    insert into customers (id, name, email, currency, locale, payment_terms_days, tax_rate_bps,
-                           dunning_policy_id, approval, external_id, created_by, created_at)
-    values (${c.id}, ${c.name}, ${c.email}, ${c.currency}, ${c.locale}, ${c.paymentTermsDays}, ${c.taxRateBps},
-            ${c.dunningPolicyId}, ${c.approval}, ${c.externalId}, ${c.createdBy}, ${c.createdAt})
-    on conflict (id) do nothing
-    returning *`;
+  const row = await sql.begin(async (tx) => {
+    const [inserted] = await tx<CustomerRow[]>`
+      insert into customers (id, name, email, currency, locale, payment_terms_days, tax_rate_bps,
+                             dunning_policy_id, approval, external_id, created_by, created_at)
+      values (${c.id}, ${c.name}, ${c.email}, ${c.currency}, ${c.locale}, ${c.paymentTermsDays}, ${c.taxRateBps},
+              ${c.dunningPolicyId}, ${c.approval}, ${c.externalId}, ${c.createdBy}, ${c.createdAt})
+      on conflict (id) do nothing
+      returning *`;
+    if (inserted) {
+      await appendAuditEvent(tx, {
+        eventKey: `customer:${c.id}:created`,
+        entityType: 'customer',
+        entityId: c.id,
+        // Exempting a customer from approval is recorded as such: it waives the four-eyes rule.
+        type: c.approval === 'never' ? 'created_without_approval' : 'created',
+        actor: c.createdBy,
+        detail: { approval: c.approval },
+        at: c.createdAt,
+      });
+    }
+    return inserted;
+  });
   if (row) return toCustomer(row);
   const existing = await findCustomer(sql, c.id);
   if (!existing) throw new Error(`customer ${c.id} vanished after a conflicting insert`);

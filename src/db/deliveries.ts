@@ -26,7 +26,7 @@ export async function upsertDelivery(sql: Sql, d: Delivery): Promise<void> {
     where invoice_deliveries.status <> 'sent'`;
 }
 
-interface DeliveryRow {
+export interface DeliveryRow {
   invoice_id: string;
   step: string;
   recipient: string;
@@ -34,10 +34,11 @@ interface DeliveryRow {
   attempts: number;
   last_error: string | null;
   message_id: string;
-  sent_at: Date | null;
+  sent_at: Date | string | null;
 }
 
-const toDelivery = (r: DeliveryRow): Delivery => ({
+/** A row as postgres.js returns it, or as to_jsonb gives it (timestamps as strings). */
+export const toDelivery = (r: DeliveryRow): Delivery => ({
   invoiceId: r.invoice_id,
   step: r.step,
   recipient: r.recipient,
@@ -55,13 +56,4 @@ export async function findDelivery(sql: Sql, invoiceId: string, step: string): P
     where invoice_id = ${invoiceId}
       and step = ${step}`;
   return row ? toDelivery(row) : null;
-}
-
-export async function listDeliveries(sql: Sql, invoiceId: string): Promise<Delivery[]> {
-  const rows = await sql<DeliveryRow[]>`
-    select *
-    from invoice_deliveries
-    where invoice_id = ${invoiceId}
-    order by step`;
-  return rows.map(toDelivery);
 }

@@ -4,6 +4,7 @@ import { appendAuditEvent } from './audit';
 import type { Sql, Tx } from './client';
 import { toIso, toMinor } from './client';
 import type { PageCursor } from './customers';
+import { type Delivery, type DeliveryRow, toDelivery } from './deliveries';
 import { seriesFor, takeNextNumber } from './numbering';
 
 export interface InvoiceRecord {
@@ -158,17 +159,20 @@ export interface InvoiceFilter {
   after: PageCursor | null;
 }
 
-/** A page of invoices without their lines (GET /invoices/:id has them). */
-export async function listInvoices(sql: Sql, f: InvoiceFilter): Promise<InvoiceRecord[]> {
-  const rows = await sql<InvoiceRow[]>`
-    select *
-    from invoices
-    where ${f.status ? sql`status = ${f.status}` : sql`true`}
-      and ${f.customerId ? sql`customer_id = ${f.customerId}` : sql`true`}
-      and ${f.after ? sql`(created_at, id) > (${f.after.createdAt}, ${f.after.id})` : sql`true`}
-    order by created_at, id
+/** A page of invoices without their lines (GET /invoices/:id has them), each with its delivery. */
+export async function listInvoices(sql: Sql, f: InvoiceFilter): Promise<(InvoiceRecord & { delivery: Delivery | null })[]> {
+  const rows = await sql<(InvoiceRow & { delivery: DeliveryRow | null })[]>`
+    select i.*, to_jsonb(d) as delivery
+    from invoices i
+    left join invoice_deliveries d
+      on d.invoice_id = i.id
+      and d.step = 'invoice'
+    where ${f.status ? sql`i.status = ${f.status}` : sql`true`}
+      and ${f.customerId ? sql`i.customer_id = ${f.customerId}` : sql`true`}
+      and ${f.after ? sql`(i.created_at, i.id) > (${f.after.createdAt}, ${f.after.id})` : sql`true`}
+    order by i.created_at, i.id
     limit ${f.limit}`;
-  return rows.map((row) => toInvoice(row, []));
+  return rows.map(({ delivery, ...row }) => ({ ...toInvoice(row, []), delivery: delivery ? toDelivery(delivery) : null }));
 }
 
 /** The changeable part of an invoice row, as the workflow holds it at one version. */

@@ -5,6 +5,7 @@
  * break in a name or reference ends up in email headers and PDF titles. Such text is refused,
  * naming the field; nothing is silently rewritten except the two harmless normalisations below.
  */
+/* eslint-disable no-control-regex -- these patterns exist to find control characters */
 import { DomainError } from './errors';
 
 export class TextError extends DomainError {
@@ -21,6 +22,10 @@ const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
 /** The same, less LF and TAB, which multi-line text (memos, reasons) may hold. */
 const CONTROL_EXCEPT_LF_TAB = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+
+/** Whole-string patterns of acceptable text (for validation schemas and the OpenAPI document). */
+export const SINGLE_LINE_TEXT = /^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$/;
+export const MULTI_LINE_TEXT = /^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$/;
 
 /** Why `text` cannot be stored as given, or null when it can. */
 export function textProblem(text: string, kind: TextKind): string | null {

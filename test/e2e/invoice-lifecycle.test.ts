@@ -16,10 +16,11 @@ beforeAll(() => {
 });
 
 
-async function customer(overrides: object = {}): Promise<{ id: string; email: string }> {
+async function customer(overrides: { approval?: string; dunningPolicyId?: string } = {}): Promise<{ id: string; email: string }> {
   const email = `ap-${Math.random().toString(36).slice(2, 8)}@customer.test`;
   const res = await app.http('POST', '/customers', {
-    key: TEST_KEYS.operator,
+    // Exempting a customer from approval is an admin's act.
+    key: overrides.approval === 'never' ? TEST_KEYS.admin : TEST_KEYS.operator,
     body: { name: 'Acme GmbH', email, currency: 'EUR', taxRateBps: 1900, ...overrides },
   });
   expect(res.status).toBe(201);
@@ -141,10 +142,12 @@ describe('payments', () => {
     expect(repeat.status).toBe(200);
     expect(repeat.body).toMatchObject({ duplicate: true, invoice: { amountPaidMinor: 4000, amountDueMinor: 6000 } });
     const rest = await pay(7000, 'TX-2');
-    expect(rest.body.invoice).toMatchObject({ status: 'paid', amountPaidMinor: 11000, amountDueMinor: 0 });
+    // What is paid on the invoice never exceeds it: the 10.00 beyond it is the customer's credit.
+    expect(rest.body.invoice).toMatchObject({ status: 'paid', amountPaidMinor: 10000, amountDueMinor: 0 });
+    expect(rest.body.invoice.payments[1]).toMatchObject({ reference: 'TX-2', amountMinor: 7000, appliedMinor: 6000, creditMinor: 1000 });
     const retried = await pay(7000, 'TX-2');
     expect(retried.status).toBe(200);
-    expect(retried.body).toMatchObject({ duplicate: true, invoice: { status: 'paid', amountPaidMinor: 11000 } });
+    expect(retried.body).toMatchObject({ duplicate: true, invoice: { status: 'paid', amountPaidMinor: 10000 } });
     const after = await pay(100, 'TX-3');
     expect(after.status).toBe(409);
     expect(after.body.error.status).toBe('paid');

@@ -65,7 +65,9 @@ describe('approval policy', () => {
     [{ ...base, customer: 'always' as const, invoice: 'auto' as const, totalMinor: 1 }, true, /customer requires/],
     [{ ...base, customer: 'never' as const, totalMinor: 10_000_000 }, false, /needs no approval/],
     [{ ...base, invoice: 'required' as const, customer: 'never' as const, totalMinor: 1 }, true, /requested/],
-    [{ ...base, invoice: 'auto' as const, totalMinor: 10_000_000 }, false, /waived/],
+    // "auto" follows the customer's rule: it never waives an approval the rule requires.
+    [{ ...base, invoice: 'auto' as const, totalMinor: 10_000_000 }, true, /above/],
+    [{ ...base, invoice: 'auto' as const, totalMinor: 1 }, false, /within/],
   ])('when %p, then approval required is %s', (args, required, reason) => {
     const decision = decideApproval(args);
     expect(decision.required).toBe(required);

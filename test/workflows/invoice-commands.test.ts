@@ -1,4 +1,5 @@
 import { approveUpdate, invoiceStateQuery, recordPaymentUpdate, rejectUpdate, requestChangesUpdate, submitUpdate, voidUpdate, writeOffUpdate } from '../../workflows/invoice/messages';
+import { ApplicationFailure } from '@temporalio/common';
 import { approver, operator, refusal, TOTAL, useTimeSkipping, withInvoice } from '../support/invoice-harness';
 
 /** Commands to an invoice and their refusals, on the time-skipping server (no time skipped here). */
@@ -110,5 +111,83 @@ describe('payments, void and write-off', () => {
       expect(early).toMatchObject({ type: 'conflict', details: [{ status: 'open' }] });
       expect((await handle.query(invoiceStateQuery)).status).toBe('open');
     });
+  });
+});
+
+describe('stored before the state changes', () => {
+  test('when an approver approves, then the approval is stored before the invoice is issued', async () => {
+    const finished: string[] = [];
+    const fakes = await withInvoice(
+      env(),
+      {
+        overrides: {
+          recordApproval: async () => {
+            await new Promise((r) => setTimeout(r, 300));
+            finished.push('recordApproval');
+          },
+          issueInvoice: () => {
+            finished.push('issueInvoice started');
+            return Promise.resolve('INV-2026-000001');
+          },
+        },
+      },
+      async ({ handle, until }) => {
+        await until((s) => s.status === 'pending_approval');
+        expect((await handle.executeUpdate(approveUpdate, { args: [approver] })).status).toBe('open');
+      },
+    );
+    expect(finished).toEqual(['recordApproval', 'issueInvoice started']);
+    expect(fakes.argsOf('issueInvoice')).toHaveLength(1);
+  });
+
+  test('when storing an approval fails for good, then the approver gets the error at once, the invoice still awaits approval, and a later approval works', async () => {
+    let attempts = 0;
+    const fakes = await withInvoice(
+      env(),
+      {
+        overrides: {
+          recordApproval: () =>
+            ++attempts === 1 ? Promise.reject(ApplicationFailure.nonRetryable('PostgreSQL refused the write (22021)', 'validation_failed')) : Promise.resolve(),
+        },
+      },
+      async ({ handle, until }) => {
+        await until((s) => s.status === 'pending_approval');
+        const failed = await refusal(handle.executeUpdate(approveUpdate, { args: [approver] }));
+        expect(failed.type).toBe('validation_failed');
+        expect(await handle.query(invoiceStateQuery)).toMatchObject({ status: 'pending_approval', approvals: [], number: null });
+        expect((await handle.executeUpdate(approveUpdate, { args: [approver] })).status).toBe('open');
+      },
+    );
+    expect(fakes.argsOf('issueInvoice')).toHaveLength(1);
+  });
+
+  test('when storing a payment fails for good, then the caller gets the error and nothing is paid', async () => {
+    await withInvoice(
+      env(),
+      { approval: 'never', overrides: { applyPayment: async () => Promise.reject(ApplicationFailure.nonRetryable('PostgreSQL refused the write (22021)', 'validation_failed')) } },
+      async ({ handle, until }) => {
+        await until((s) => s.status === 'open');
+        const failed = await refusal(handle.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 5000, method: 'cash', reference: 'r1', receivedAt: new Date().toISOString() }] }));
+        expect(failed.type).toBe('validation_failed');
+        expect(await handle.query(invoiceStateQuery)).toMatchObject({ status: 'open', amountPaidMinor: 0, payments: [] });
+      },
+    );
+  });
+
+  test('when five payments arrive at once, then each is applied to the balance left by the one before', async () => {
+    const fakes = await withInvoice(env(), { approval: 'never' }, async ({ handle, until }) => {
+      await until((s) => s.status === 'open');
+      const pay = (reference: string) =>
+        handle.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 10000, method: 'cash', reference, receivedAt: new Date().toISOString() }] }).then(
+          () => 'accepted',
+          () => 'refused',
+        );
+      const outcomes = await Promise.all(['P1', 'P2', 'P3', 'P4', 'P5'].map(pay));
+      expect(outcomes.filter((o) => o === 'accepted')).toHaveLength(3);
+      expect(await handle.query(invoiceStateQuery)).toMatchObject({ status: 'paid', amountPaidMinor: TOTAL });
+    });
+    const split = fakes.argsOf<{ payment: { appliedMinor: number; creditMinor: number } }>('applyPayment').map((a) => a.payment);
+    expect(split.map((p) => p.appliedMinor)).toEqual([10000, 10000, TOTAL - 20000]);
+    expect(split.map((p) => p.creditMinor)).toEqual([0, 0, 30000 - TOTAL]);
   });
 });

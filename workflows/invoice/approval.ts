@@ -24,7 +24,7 @@ export class Approval {
     setHandler(approveUpdate, (cmd) => this.decide('approved', cmd), { validator: this.validator('approve') });
     setHandler(rejectUpdate, (cmd) => this.decide('rejected', cmd), { validator: this.validator('reject') });
     setHandler(requestChangesUpdate, (cmd) => this.decide('changes_requested', cmd), { validator: this.validator('requestChanges') });
-    setHandler(submitUpdate, (cmd) => this.submit(cmd), { validator: (cmd) => this.validateSubmit(cmd) });
+    setHandler(submitUpdate, (cmd) => this.submit(cmd), { validator: (cmd: SubmitCommand) => this.validateSubmit(cmd) });
   }
 
   /** Until approved (true), or rejected or voided (false). Never approves by itself. */

@@ -16,7 +16,7 @@ import type { ErrorCode } from '../../src/errors';
 import type { Role } from '../../src/config';
 import type { CustomerApproval } from '../../src/domain/customer';
 import { parseIsoDuration } from '../../src/domain/duration';
-import { type DunningPolicy, lateFeeMinor, scheduleDunning, type ScheduledStep } from '../../src/domain/dunning';
+import { lateFeeMinor, scheduleDunning, type ScheduledStep } from '../../src/domain/dunning';
 import {
   allowedStatuses,
   amountDueMinor,

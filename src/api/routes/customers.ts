@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { listAuditEvents } from '../../db/audit';
 import { isUniqueViolation, type Sql } from '../../db/client';
 import { findCustomer, insertCustomer, listCustomers } from '../../db/customers';
 import { customerCreditBalances } from '../../db/payments';
@@ -9,11 +10,13 @@ import { idFromSeed, newId } from '../../ids';
 import { callerOf, requireRole } from '../auth';
 import { withIdempotency } from '../idempotency';
 import { decodeCursor, page } from '../pagination';
-import { basisPoints, currencyCode, pageQuery, parseInput } from '../validation';
+import { CUSTOMER_APPROVALS } from '../../domain/customer';
+import { couldBeRowId } from '../row-ids';
+import { basisPoints, currencyCode, pageQuery, parseInput, singleLineText } from '../validation';
 
 export const createCustomerBody = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  email: z.email('must be an email address'),
+  name: singleLineText(200),
+  email: z.email('must be an email address').max(254),
   currency: currencyCode,
   locale: z
     .string()
@@ -22,8 +25,11 @@ export const createCustomerBody = z.strictObject({
   paymentTermsDays: z.int().min(0).max(3650).default(30),
   dunningPolicyId: z.string().min(1).max(100).optional(),
   taxRateBps: basisPoints(100_000).optional(),
-  approval: z.enum(['always', 'never', 'policy']).default('policy'),
-  externalId: z.string().trim().min(1).max(200).optional(),
+  approval: z
+    .enum(CUSTOMER_APPROVALS)
+    .default('policy')
+    .describe('"never" (no approval at any amount) may be set by an admin only, and is audited'),
+  externalId: singleLineText(200).optional(),
 });
 
 export function customerRoutes(sql: Sql): Router {
@@ -32,6 +38,14 @@ export function customerRoutes(sql: Sql): Router {
   router.post('/customers', requireRole('operator'), async (req, res) => {
     const caller = callerOf(res);
     const body = parseInput(createCustomerBody, req.body);
+    if (body.approval === 'never' && caller.role !== 'admin') {
+      // The four-eyes rule is not waived by the person it guards against.
+      throw new AppError({
+        code: ErrorCode.forbidden,
+        message: 'only an admin may exempt a customer from approval ("never")',
+        details: [{ path: 'approval', message: 'only an admin may set "never"' }],
+      });
+    }
     if (body.dunningPolicyId && !(await findDunningPolicy(sql, body.dunningPolicyId))) {
       throw validationError('dunningPolicyId', `dunning policy ${body.dunningPolicyId} does not exist`);
     }
@@ -67,9 +81,11 @@ export function customerRoutes(sql: Sql): Router {
   });
 
   router.get('/customers/:id', requireRole('operator', 'approver', 'viewer'), async (req, res) => {
-    const customer = await findCustomer(sql, req.params.id as string);
-    if (!customer) throw notFound('customer', req.params.id as string);
-    res.json({ ...customer, creditBalances: await customerCreditBalances(sql, customer.id) });
+    const id = req.params.id as string;
+    const customer = couldBeRowId(id) ? await findCustomer(sql, id) : null;
+    if (!customer) throw notFound('customer', id);
+    const [creditBalances, timeline] = await Promise.all([customerCreditBalances(sql, customer.id), listAuditEvents(sql, 'customer', customer.id)]);
+    res.json({ ...customer, creditBalances, timeline });
   });
 
   router.get('/customers', requireRole('operator', 'approver', 'viewer'), async (req, res) => {

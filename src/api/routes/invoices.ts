@@ -54,13 +54,14 @@ import { callerOf, requireRole } from '../auth';
 import { withIdempotency } from '../idempotency';
 import { decodeCursor, page } from '../pagination';
 import { invoiceView, invoiceViewFromState, type StoredInvoice } from '../views';
-import { basisPoints, currencyCode, pageQuery, parseInput } from '../validation';
+import { couldBeRowId } from '../row-ids';
+import { amountMinor, asValidationError, basisPoints, currencyCode, multiLineText, pageQuery, parseInput, singleLineText } from '../validation';
 
 const lineBody = z.strictObject({
-  description: z.string().trim().min(1).max(500),
-  quantity: z.union([z.string(), z.number()], 'must be a positive decimal string or number'),
-  unitPrice: z.string().optional(),
-  unitPriceMinor: z.int('must be a whole number of minor units').optional(),
+  description: singleLineText(500),
+  quantity: z.union([z.string().max(40), z.number()], 'must be a positive decimal string or number'),
+  unitPrice: z.string().max(40).optional(),
+  unitPriceMinor: amountMinor(0).optional(),
   taxRateBps: basisPoints(100_000).optional(),
   discountBps: basisPoints(10_000).optional(),
 });
@@ -69,14 +70,14 @@ const isoTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 860
 
 export const createInvoiceBody = z
   .strictObject({
-    customerId: z.string().min(1),
+    customerId: z.string().min(1).max(200),
     currency: currencyCode.optional(),
     lines: z.array(lineBody).min(1, 'an invoice needs at least one line').max(500),
     pricesIncludeTax: z.boolean().default(false),
     dueAt: isoTimestamp.optional(),
     paymentTermsDays: z.int().min(0).max(3650).optional(),
     dunningPolicyId: z.string().min(1).max(100).optional(),
-    memo: z.string().max(2000).optional(),
+    memo: multiLineText(2000).optional(),
     approval: z.enum(['required', 'auto']).optional(),
   })
   .refine((b) => b.dueAt === undefined || b.paymentTermsDays === undefined, {
@@ -84,21 +85,21 @@ export const createInvoiceBody = z
     message: 'give either dueAt or paymentTermsDays, not both',
   });
 
-const submitBody = z.strictObject({
+export const submitBody = z.strictObject({
   lines: z.array(lineBody).min(1, 'an invoice needs at least one line').max(500).optional(),
-  memo: z.string().max(2000).nullable().optional(),
+  memo: multiLineText(2000).nullable().optional(),
   dueAt: isoTimestamp.nullable().optional(),
 });
 
-const reason = z.string().trim().min(1, 'is required').max(2000);
-const commentBody = z.strictObject({ comment: z.string().max(2000).optional() });
-const reasonBody = z.strictObject({ reason });
-const resolutionBody = z.strictObject({ resolution: reason });
+const reason = multiLineText(2000).trim().min(1, 'is required');
+export const commentBody = z.strictObject({ comment: multiLineText(2000).optional() });
+export const reasonBody = z.strictObject({ reason });
+export const resolutionBody = z.strictObject({ resolution: reason });
 
 export const paymentBody = z.strictObject({
-  amountMinor: z.int('must be a whole number of minor units').positive('must be positive').max(Number.MAX_SAFE_INTEGER),
+  amountMinor: amountMinor(1),
   method: z.enum(PAYMENT_METHODS),
-  reference: z.string().trim().min(1).max(200),
+  reference: singleLineText(200),
   receivedAt: isoTimestamp.optional(),
 });
 
@@ -121,6 +122,7 @@ function toLineInputs(lines: LineBody[], currency: string, defaultTaxRateBps: nu
       at('quantity', (error as Error).message);
     }
     let unitPriceMinor = 0;
+    const priceField = line.unitPrice !== undefined ? 'unitPrice' : 'unitPriceMinor';
     if ((line.unitPrice === undefined) === (line.unitPriceMinor === undefined)) {
       at('unitPrice', 'give exactly one of unitPrice (decimal string) or unitPriceMinor (integer)');
     } else if (line.unitPrice !== undefined) {
@@ -132,7 +134,7 @@ function toLineInputs(lines: LineBody[], currency: string, defaultTaxRateBps: nu
     } else {
       unitPriceMinor = line.unitPriceMinor ?? 0;
     }
-    if (!Number.isSafeInteger(unitPriceMinor) || unitPriceMinor < 0) at('unitPrice', 'must not be negative');
+    if (!Number.isSafeInteger(unitPriceMinor) || unitPriceMinor < 0) at(priceField, 'must not be negative');
     return {
       description: line.description,
       quantity,
@@ -145,6 +147,15 @@ function toLineInputs(lines: LineBody[], currency: string, defaultTaxRateBps: nu
     throw new AppError({ code: ErrorCode.validationFailed, message: `${details[0]?.path}: ${details[0]?.message}`, details });
   }
   return inputs;
+}
+
+/** Runs a domain computation on request data; a refusal is a 400 naming the field. */
+function priced<T>(compute: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    throw asValidationError(error);
+  }
 }
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
@@ -170,6 +181,7 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
   const settings: InvoiceSettings = { approvalEscalationAfter: config.approval.escalationAfter, numberPrefix: config.invoiceNumberPrefix };
 
   async function loadStored(id: string): Promise<StoredInvoice | null> {
+    if (!couldBeRowId(id)) return null;
     const record = await findInvoice(sql, id);
     if (!record) return null;
     const [approvals, payments, fees, delivery, timeline] = await Promise.all([
@@ -214,6 +226,7 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
 
   /** Sends a command to the invoice's workflow; refusals become 400/403/409 with the current status. */
   async function command<Ret, Arg>(id: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+    if (!couldBeRowId(id)) throw notFound('invoice', id);
     try {
       return await client.workflow.getHandle(invoiceWorkflowId(id)).executeUpdate(update, { args: [arg] });
     } catch (error) {
@@ -248,7 +261,7 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
     const policy = await findDunningPolicy(sql, policyId);
     if (!policy) throw validationError('dunningPolicyId', `dunning policy ${policyId} does not exist`);
     const created = await withIdempotency(sql, req, caller, async (seed) => {
-      const draft = createDraft(
+      const draft = priced(() => createDraft(
         {
           customerId: customer.id,
           currency,
@@ -261,7 +274,7 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
           memo: body.memo ?? null,
         },
         { id: seed ? idFromSeed('inv', seed) : newId('inv'), createdBy: caller.principal, now: new Date().toISOString() },
-      );
+      ));
       const state = await startInvoiceWorkflow(draft, customer, policy);
       return { status: 201, body: invoiceViewFromState(state, []) };
     });
@@ -288,8 +301,11 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
     const id = req.params.id as string;
     const stored = await loadStored(id);
     if (!stored) throw notFound('invoice', id);
-    const customer = await findCustomer(sql, stored.record.customerId);
     const r = stored.record;
+    if (r.number === null) {
+      throw new AppError({ code: ErrorCode.conflict, message: `the invoice is ${r.status}: it has a PDF once it is issued`, extra: { status: r.status } });
+    }
+    const customer = await findCustomer(sql, r.customerId);
     const pdf = await renderInvoicePdf(
       buildInvoiceDocument(
         {
@@ -322,13 +338,13 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
       after: decodeCursor(query.cursor),
     });
     res.json(
-      page(rows, query.limit, (record) => {
+      page(rows, query.limit, ({ delivery, ...record }) => {
         const { lines: _lines, approvals: _a, payments: _p, fees: _f, timeline: _t, ...summary } = invoiceView({
           record,
           approvals: [],
           payments: [],
           fees: [],
-          delivery: null,
+          delivery,
           timeline: [],
         });
         return summary;
@@ -355,7 +371,7 @@ export function invoiceRoutes(sql: Sql, client: Client, config: Pick<Config, 'te
   router.post('/invoices/:id/submit', requireRole('operator'), async (req, res) => {
     const id = req.params.id as string;
     const body = parseInput(submitBody, req.body);
-    const record = await findInvoice(sql, id);
+    const record = couldBeRowId(id) ? await findInvoice(sql, id) : null;
     if (!record) throw notFound('invoice', id);
     const customer = await findCustomer(sql, record.customerId);
     const lines = body.lines ? toLineInputs(body.lines, record.currency, customer?.taxRateBps ?? 0) : undefined;
