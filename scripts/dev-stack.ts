@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp, listen, type RunningApi } from '../src/api/app';
-import { ConfigError, loadConfig } from '../src/config';
+import { type Config, ConfigError, loadConfig } from '../src/config';
 import { createSql } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
@@ -10,7 +10,7 @@ import { connectClient } from '../src/temporal/connection';
 import { installRuntimeLogger } from '../src/temporal/runtime';
 import { createWorker } from '../src/worker';
 import { ROOT } from './provision/tools';
-import { startEmbeddedPostgres } from './stack/postgres';
+import { EmbeddedPostgresError, startEmbeddedPostgres } from './stack/postgres';
 import { startSmtpSink } from './stack/smtp-sink';
 import { startTemporalDevServer } from './stack/temporal';
 
@@ -30,6 +30,16 @@ export const DEV_API_KEYS = [
   'bf_dev_approver2:approver:beatrice',
   'bf_dev_viewer:viewer:victor',
 ].join(',');
+
+/**
+ * `npm start` serves well-known development keys: it listens on loopback only unless HOST says
+ * otherwise (HOST=0.0.0.0 to reach it from other machines or containers).
+ */
+export function apiHost(config: Pick<Config, 'host'>): string {
+  return config.host ?? '127.0.0.1';
+}
+
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 const say = (line: string) => console.log(`[billflow] ${line}`);
 
@@ -73,7 +83,7 @@ async function main(): Promise<void> {
   }
   if (!process.env.DATABASE_URL) {
     say(`starting the embedded PostgreSQL (data in .data/postgres, port ${EMBEDDED_PG_PORT})`);
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: EMBEDDED_PG_PORT, database: 'billflow' });
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: EMBEDDED_PG_PORT, database: 'billflow', say });
     stops.push({ name: 'PostgreSQL', stop: pg.stop });
     env.DATABASE_URL = pg.url;
   }
@@ -106,13 +116,14 @@ async function main(): Promise<void> {
 
   const temporal = await connectClient(config);
   stops.push({ name: 'client connection', stop: () => temporal.connection.close() });
-  const api: RunningApi = await listen(createApp({ config, sql, temporal, logger }), config.port);
+  const host = apiHost(config);
+  const api: RunningApi = await listen(createApp({ config, sql, temporal, logger }), config.port, host);
   stops.push({ name: 'api', stop: () => api.close() });
 
   const keys = config.apiKeys.map((k) => `    ${k.key.padEnd(20)} ${k.role.padEnd(9)} ${k.principal}`).join('\n');
   console.log(`
 billflow is running.
-  API            ${config.publicBaseUrl}   (OpenAPI: ${config.publicBaseUrl}/openapi.json)
+  API            ${config.publicBaseUrl}   (OpenAPI: ${config.publicBaseUrl}/openapi.json; listening on ${host})
   Temporal       ${config.temporal.address}${uiUrl ? `   Web UI: ${uiUrl}` : ''}
   PostgreSQL     ${config.databaseUrl?.replace(/:[^:@/]+@/, ':***@')}
   Mail           ${config.smtpUrl}${mailDir ? `   (kept as .eml files in ${path.relative(ROOT, mailDir)}/)` : ''}
@@ -124,6 +135,7 @@ Try:
     -H 'Content-Type: application/json' -d '{"name":"Acme","email":"ap@acme.test","currency":"EUR"}'
 Ctrl-C stops everything; the data stays in .data/ for the next npm start.
 `);
+  if (devKeys && !isLoopback(host)) say(`WARNING: HOST=${host} opens the api to other machines with the public development keys: set BILLFLOW_API_KEYS`);
 }
 
 let stopping = false;
@@ -133,11 +145,15 @@ function shutdown(signal: string): void {
   say(`${signal}: stopping`);
   void stopAll().then(() => process.exit(0));
 }
-process.once('SIGINT', () => shutdown('SIGINT'));
-process.once('SIGTERM', () => shutdown('SIGTERM'));
+// Run as `npm start`; imported (by tests), it only exports.
+if (require.main === module) {
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
 
-main().catch(async (error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : error);
-  await stopAll();
-  process.exit(1);
-});
+  main().catch(async (error: unknown) => {
+    const known = error instanceof ConfigError || error instanceof EmbeddedPostgresError;
+    console.error(known ? error.message : error instanceof Error ? (error.stack ?? error.message) : error);
+    await stopAll();
+    process.exit(1);
+  });
+}
