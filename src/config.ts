@@ -13,6 +13,8 @@ export interface ApiKey {
 
 export interface Config {
   port: number;
+  /** Interface the api binds to; unset lets each entry point choose (`npm start`: loopback only). */
+  host: string | undefined;
   /** Unset means "no external PostgreSQL": only `npm start` can then provide an embedded one. */
   databaseUrl: string | undefined;
   temporal: { address: string; namespace: string; taskQueue: string };
@@ -24,6 +26,8 @@ export interface Config {
   logLevel: string;
   approval: { notify: string; escalateTo: string; escalationAfter: string };
   invoiceNumberPrefix: string;
+  /** Per minute: failed authentications per client IP, and writes per API key. */
+  rateLimit: { authFailuresPerMinute: number; writesPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -78,6 +82,7 @@ const apiKeyList = z.string().transform((value, ctx): ApiKey[] => {
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: optionalString.pipe(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an IP address or host name, e.g. "0.0.0.0"').optional()),
   DATABASE_URL: optionalString.pipe(url(['postgres:', 'postgresql:']).optional()),
   TEMPORAL_ADDRESS: z.string().trim().regex(hostPort, 'must be host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
@@ -103,6 +108,8 @@ const schema = z.object({
       }
     }, 'must be a positive ISO 8601 duration such as "P2D" or "PT4H"'),
   INVOICE_NUMBER_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1 to 10 capital letters or digits, e.g. "INV"').default('INV'),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -123,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const e = parsed.data;
   return deepFreeze({
     port: e.PORT,
+    host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     smtpUrl: e.SMTP_URL,
@@ -133,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: e.LOG_LEVEL,
     approval: { notify: e.APPROVERS_EMAIL, escalateTo: e.APPROVAL_ESCALATION_EMAIL, escalationAfter: e.APPROVAL_ESCALATION_AFTER },
     invoiceNumberPrefix: e.INVOICE_NUMBER_PREFIX,
+    rateLimit: { authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE, writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE },
   });
 }
 

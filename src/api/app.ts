@@ -2,7 +2,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { Sql } from '../db/client';
 import { AppError, ErrorCode } from '../errors';
@@ -11,30 +10,29 @@ import type { TemporalClient } from '../temporal/connection';
 import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './error-handler';
 import { openApiDocument } from './openapi';
+import { rateLimiters } from './rate-limit';
 import { customerRoutes } from './routes/customers';
 import { dunningPolicyRoutes } from './routes/dunning-policies';
 import { healthRoutes } from './routes/health';
 import { invoiceRoutes } from './routes/invoices';
+import { noStore, requestId, securityHeaders } from './security';
 
 export interface ApiDeps {
-  config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom'>;
+  config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom' | 'rateLimit'>;
   sql: Sql;
   temporal: TemporalClient;
   logger: Logger;
 }
 
 export function createApp(deps: ApiDeps): Express {
+  const limits = rateLimiters(deps.config.rateLimit, deps.logger);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(
     pinoHttp({
       logger: deps.logger,
-      genReqId: (req, res) => {
-        const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
+      genReqId: requestId,
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
@@ -42,10 +40,13 @@ export function createApp(deps: ApiDeps): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
+  app.use(securityHeaders());
+  app.use(noStore);
   app.use(healthRoutes(deps.sql, deps.temporal.connection));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
+  app.use(limits.authFailureGate);
   app.use((req, _res, next) => {
     // Writes take JSON only (CSV imports declare their own parser on their route).
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -56,6 +57,8 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(express.json({ limit: '1mb' }));
   app.use(authenticate(deps.config.apiKeys));
+  app.use(limits.countAuthFailure);
+  app.use(limits.writes);
   app.use(customerRoutes(deps.sql));
   app.use(dunningPolicyRoutes(deps.sql));
   app.use(invoiceRoutes(deps.sql, deps.temporal.client, deps.config));

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const sql = createSql(requireDatabaseUrl(config, 'npm run api'));
   await migrate(sql);
   const temporal = await connectClient(config);
-  const api = await listen(createApp({ config, sql, temporal, logger }), config.port);
+  const api = await listen(createApp({ config, sql, temporal, logger }), config.port, config.host);
   logger.info({ url: api.url }, 'api listening');
   const stop = async () => {
     await api.close();

@@ -28,7 +28,10 @@ export async function findIdempotencyRecord(sql: Sql, principal: string, key: st
     : null;
 }
 
-/** Takes over a claim whose request died before answering. */
+/**
+ * Takes over an unanswered claim whose request must have died: one older than `staleAfterSeconds`,
+ * or one made before the database last started (its request lost its connection in the restart).
+ */
 export async function reclaimStaleIdempotencyKey(sql: Sql, principal: string, key: string, staleAfterSeconds: number): Promise<boolean> {
   const rows = await sql`
     update idempotency_keys
@@ -36,7 +39,8 @@ export async function reclaimStaleIdempotencyKey(sql: Sql, principal: string, ke
     where principal = ${principal}
       and key = ${key}
       and response_status is null
-      and created_at < now() - make_interval(secs => ${staleAfterSeconds})
+      and (created_at < now() - make_interval(secs => ${staleAfterSeconds})
+           or created_at < pg_postmaster_start_time())
     returning key`;
   return rows.length === 1;
 }

@@ -1,10 +1,18 @@
 import type { Connection } from '@temporalio/client';
 import { Router } from 'express';
 import type { Sql } from '../../db/client';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../outage';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; error?: string }> {
+interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** For the log only: the callers of /readyz are anonymous, and an error names hosts and ports. */
+  error?: unknown;
+}
+
+async function check(name: string, probe: () => Promise<unknown>): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -15,7 +23,7 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
     ]);
     return { name, ok: true };
   } catch (error) {
-    return { name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { name, ok: false, error };
   } finally {
     clearTimeout(timer);
   }
@@ -27,13 +35,17 @@ export function healthRoutes(sql: Sql, connection: Connection): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (req, res) => {
     const checks = await Promise.all([
       check('postgres', () => sql`select 1`),
       check('temporal', () => connection.workflowService.getSystemInfo({})),
     ]);
+    for (const failed of checks.filter((c) => !c.ok)) req.log.warn({ err: failed.error, check: failed.name }, 'readiness check failed');
     const ready = checks.every((c) => c.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+    res
+      .status(ready ? 200 : 503)
+      .set(ready ? {} : { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) })
+      .json({ status: ready ? 'ready' : 'not_ready', checks: checks.map(({ name, ok }) => ({ name, ok })) });
   });
   return router;
 }
