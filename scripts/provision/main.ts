@@ -1,4 +1,4 @@
-import { ensureStripeMock, ensureTemporalCli, ensureTestServer } from './tools';
+import { ensureSchemathesis, ensureStripeMock, ensureTemporalCli, ensureTestServer } from './tools';
 
 /** `npm run provision`: everything the dev stack and the tests run, built or fetched once. */
 async function main(): Promise<void> {
@@ -6,6 +6,7 @@ async function main(): Promise<void> {
   console.log(`temporal CLI:        ${temporal.type === 'existing-path' ? temporal.path : 'SDK download'}`);
   console.log(`time-skipping server: ${await ensureTestServer()}`);
   console.log(`stripe-mock:          ${await ensureStripeMock()}`);
+  console.log(`schemathesis:         ${await ensureSchemathesis()} -m schemathesis.cli`);
 }
 
 main().catch((error: unknown) => {

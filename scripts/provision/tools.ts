@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -141,4 +142,47 @@ export async function ensureTestServer(say: Say = defaultSay): Promise<string> {
 /** stripe-mock, the Stripe API double used by payment tests (never the live API). */
 export async function ensureStripeMock(say: Say = defaultSay): Promise<string> {
   return process.env.STRIPE_MOCK ?? onPath('stripe-mock') ?? goInstall(STRIPE_MOCK_MODULE, 'stripe-mock', say);
+}
+
+const SCHEMATHESIS_DIR = path.join(TOOLS_DIR, 'schemathesis');
+const SCHEMATHESIS_REQUIREMENTS = path.join(__dirname, 'schemathesis-requirements.txt');
+
+/**
+ * schemathesis, the property-based API fuzzer of test/e2e/api-fuzz.test.ts, from PyPI into a
+ * virtualenv at .tools/schemathesis, with exactly the packages and versions of
+ * schemathesis-requirements.txt. The virtualenv is built beside its place and renamed into it once
+ * it works, and it remembers the requirements it was built from: an interrupted install is never
+ * taken for a complete one, and a changed pin rebuilds it. Returns the virtualenv's python; run
+ * schemathesis as `python -m schemathesis.cli`, which (unlike its console script) does not mind the rename.
+ */
+export async function ensureSchemathesis(say: Say = defaultSay): Promise<string> {
+  const requirements = await readFile(SCHEMATHESIS_REQUIREMENTS, 'utf8');
+  const stamp = createHash('sha256').update(requirements).digest('hex');
+  const python = path.join(SCHEMATHESIS_DIR, 'bin', 'python');
+  const complete = path.join(SCHEMATHESIS_DIR, '.complete');
+  if (existsSync(python) && existsSync(complete) && (await readFile(complete, 'utf8')) === stamp) return python;
+
+  const system = process.env.BILLFLOW_PYTHON ?? onPath('python3');
+  if (!system) throw new ProvisionError('python3 (3.11 or newer, with venv) is needed to install schemathesis; set BILLFLOW_PYTHON to use another one');
+  await run(system, ['-c', 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 11) else 1)'], { say: () => undefined, label: `${system}: Python 3.11 or newer with venv` });
+
+  const tmp = path.join(TOOLS_DIR, `tmp-${process.pid}-schemathesis`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(TOOLS_DIR, { recursive: true });
+  say(`installing schemathesis from PyPI into ${path.relative(ROOT, SCHEMATHESIS_DIR)} (first run only; under a minute)`);
+  try {
+    await run(system, ['-m', 'venv', tmp], { say, label: 'python -m venv' });
+    const venvPython = path.join(tmp, 'bin', 'python');
+    const pip = ['-m', 'pip', '--disable-pip-version-check', '--no-input'];
+    // --no-deps: the file lists every package, so nothing unpinned is resolved behind its back.
+    await run(venvPython, [...pip, 'install', '--no-deps', '-r', SCHEMATHESIS_REQUIREMENTS], { say, label: 'pip install schemathesis' });
+    await run(venvPython, [...pip, 'check'], { say, label: 'pip check' });
+    await run(venvPython, ['-m', 'schemathesis.cli', '--version'], { say, label: 'schemathesis --version' });
+    await writeFile(path.join(tmp, '.complete'), stamp);
+    await rm(SCHEMATHESIS_DIR, { recursive: true, force: true });
+    await rename(tmp, SCHEMATHESIS_DIR);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return python;
 }

@@ -1,34 +1,277 @@
 import { z } from 'zod';
+import { CUSTOMER_APPROVALS } from '../domain/customer';
+import { REMINDER_TEMPLATES } from '../domain/dunning';
+import { type ApprovalDecisionKind, type DeliveryState, INVOICE_STATUSES, PAYMENT_METHODS } from '../domain/invoice';
+import { isCurrencyCode } from '../domain/money';
+import { ErrorCode } from '../errors';
+import { CURSOR_PATTERN } from './pagination';
 import { createCustomerBody } from './routes/customers';
 import { createDunningPolicyBody } from './routes/dunning-policies';
-import { createInvoiceBody, paymentBody } from './routes/invoices';
+import { commentBody, createInvoiceBody, paymentBody, reasonBody, resolutionBody, submitBody } from './routes/invoices';
+import { currencyCode, pageQuery } from './validation';
 
-/** Request schemas come from the same zod schemas that validate requests, so they cannot drift. */
-const body = (schema: z.ZodType) => ({
-  required: true,
-  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } },
+/**
+ * billflow's OpenAPI document. Request schemas are the zod schemas that validate the requests, so
+ * they cannot drift; what a refinement checks in code is stated here too (see `describeChecks`), so
+ * that the document refuses what the api refuses. Response schemas list every field API.md
+ * promises, typed, and leave room for fields added later. test/e2e/api-fuzz.test.ts holds the api
+ * to this document with schemathesis.
+ */
+
+type JsonSchema = Record<string, unknown>;
+
+/** Every code `isCurrencyCode` accepts: the enum a client can be given instead of a refinement. */
+const CURRENCY_CODES = (() => {
+  const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const codes: string[] = [];
+  for (const a of letters) for (const b of letters) for (const c of letters) if (isCurrencyCode(a + b + c)) codes.push(a + b + c);
+  return codes;
+})();
+
+/** White space as String.prototype.trim counts it (`\s` means other sets in Python's and Rust's regexes). */
+const WHITE_SPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/** A string with something besides white space. */
+const NOT_BLANK = `[^${WHITE_SPACE}]`;
+/** parseDecimalToMinor's syntax for a price (its decimals are then checked against the currency's). */
+const DECIMAL = `^[${WHITE_SPACE}]*-?\\d+(?:\\.\\d+)?[${WHITE_SPACE}]*$`;
+/** normaliseQuantity's rule for a quantity string: positive, at most 4 decimals, surrounding white space trimmed. */
+const QUANTITY = `^[${WHITE_SPACE}]*(?:0*[1-9]\\d*(?:\\.\\d{1,4})?|0+\\.(?:[1-9]\\d{0,3}|0[1-9]\\d{0,2}|00[1-9]\\d?|000[1-9]))[${WHITE_SPACE}]*$`;
+
+const invoiceLine = createInvoiceBody.shape.lines.element;
+
+function addPattern(json: JsonSchema, pattern: string): void {
+  if (json.pattern === undefined) json.pattern = pattern;
+  else json.allOf = [...((json.allOf as JsonSchema[] | undefined) ?? []), { pattern }];
+}
+
+function withPattern(json: JsonSchema, pattern: string): JsonSchema {
+  const copy = { ...json };
+  addPattern(copy, pattern);
+  return copy;
+}
+
+/**
+ * JSON Schema cannot see inside a refinement, a transform or a check the route makes after parsing,
+ * so the ones that matter to a client are stated here: the currency refinement is the list of
+ * codes; an invoice's either-or fields and its quantity and price syntax are spelled out; and
+ * `.trim().min(1)` (which refuses "   ") is "has a non-blank character", found by asking the schema.
+ */
+function describeChecks(ctx: { zodSchema: unknown; jsonSchema: JsonSchema }): void {
+  const { zodSchema, jsonSchema } = ctx;
+  if (zodSchema === currencyCode) {
+    jsonSchema.enum = CURRENCY_CODES;
+    return;
+  }
+  // Rules the invoice routes check after parsing (API.md: "dueAt? | paymentTermsDays?", "unitPrice | unitPriceMinor").
+  if (zodSchema === createInvoiceBody) jsonSchema.not = { required: ['dueAt', 'paymentTermsDays'] };
+  if (zodSchema === invoiceLine) jsonSchema.oneOf = [{ required: ['unitPrice'] }, { required: ['unitPriceMinor'] }];
+  if (zodSchema === invoiceLine.shape.unitPrice.unwrap()) addPattern(jsonSchema, DECIMAL);
+  if (zodSchema === invoiceLine.shape.quantity) {
+    const members = (jsonSchema.anyOf as JsonSchema[] | undefined) ?? [{ type: 'string' }, { type: 'number' }];
+    delete jsonSchema.type;
+    jsonSchema.anyOf = members.map((m) => (m.type === 'string' ? withPattern(m, QUANTITY) : m.type === 'number' ? { ...m, exclusiveMinimum: 0 } : m));
+    return;
+  }
+  if (jsonSchema.type === 'string' && jsonSchema.minLength === 1 && zodSchema instanceof z.ZodType) {
+    if (!zodSchema.safeParse(' ').success && zodSchema.safeParse(' x ').success) addPattern(jsonSchema, NOT_BLANK);
+  }
+}
+
+function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any', override: describeChecks }) as JsonSchema;
+  return json;
+}
+
+const requestSchema = (schema: z.ZodType) => toSchema(schema, 'input');
+const responseSchema = (schema: z.ZodType) => toSchema(schema, 'output');
+
+const timestamp = z.iso.datetime({ offset: true });
+const minor = z.int();
+const oneOf = <K extends string>(values: Record<K, true>) => z.enum(Object.keys(values) as [K, ...K[]]);
+const approvalDecisions: Record<ApprovalDecisionKind, true> = { approved: true, rejected: true, changes_requested: true, auto_approved: true };
+const deliveryStatuses: Record<DeliveryState['status'], true> = { pending: true, sent: true, failed: true };
+
+const customerView = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  currency: z.string(),
+  locale: z.string(),
+  paymentTermsDays: z.int(),
+  taxRateBps: z.int().nullable(),
+  dunningPolicyId: z.string().nullable(),
+  approval: z.enum(CUSTOMER_APPROVALS),
+  externalId: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: timestamp,
 });
 
-const error = { $ref: '#/components/schemas/Error' };
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: 'error', content: { 'application/json': { schema: error } } }]));
-const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
-const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
-const pageParams = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-  { name: 'cursor', in: 'query', schema: { type: 'string' } },
-];
-const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } };
+const customerWithBalances = customerView.extend({
+  creditBalances: z.record(z.string(), minor).describe('credit per currency, in minor units'),
+});
+
+const delivery = z.looseObject({
+  status: oneOf(deliveryStatuses),
+  attempts: z.int().min(0),
+  lastError: z.string().nullable(),
+  sentAt: timestamp.nullable(),
+});
+
+const invoiceSummary = z.looseObject({
+  id: z.string(),
+  number: z.string().nullable(),
+  status: z.enum(INVOICE_STATUSES),
+  dunningLevel: z.int().min(0).describe('reminder steps already sent'),
+  customerId: z.string(),
+  currency: z.string(),
+  pricesIncludeTax: z.boolean(),
+  subtotalMinor: minor,
+  taxMinor: minor,
+  totalMinor: minor,
+  feesMinor: minor,
+  amountPaidMinor: minor,
+  amountDueMinor: minor,
+  dueAt: timestamp.nullable(),
+  issuedAt: timestamp.nullable(),
+  memo: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: timestamp,
+  creditNoteNumber: z.string().nullable(),
+  delivery,
+});
+
+const invoiceView = invoiceSummary.extend({
+  lines: z.array(
+    z.looseObject({
+      description: z.string(),
+      quantity: z.string(),
+      unitPriceMinor: minor,
+      taxRateBps: z.int(),
+      discountBps: z.int().optional(),
+      netMinor: minor,
+      taxMinor: minor,
+      totalMinor: minor,
+    }),
+  ),
+  approvals: z.array(z.looseObject({ principal: z.string(), decision: oneOf(approvalDecisions), at: timestamp, reason: z.string().nullable() })),
+  payments: z.array(
+    z.looseObject({
+      reference: z.string(),
+      amountMinor: minor,
+      method: z.enum(PAYMENT_METHODS),
+      receivedAt: timestamp,
+      recordedBy: z.string(),
+      recordedAt: timestamp,
+    }),
+  ),
+  fees: z.array(z.looseObject({ step: z.int().min(0), amountMinor: minor, at: timestamp })),
+  timeline: z.array(z.looseObject({ at: timestamp, type: z.string(), actor: z.string(), detail: z.record(z.string(), z.unknown()) })),
+});
+
+const dunningPolicyView = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  steps: z.array(
+    z.looseObject({
+      offset: z.string(),
+      template: z.enum(REMINDER_TEMPLATES),
+      lateFee: z.looseObject({ percentBps: z.int().optional(), amountMinor: minor.optional() }).optional(),
+    }),
+  ),
+});
+
+const pageOf = (item: JsonSchema) => ({
+  type: 'object',
+  required: ['data', 'nextCursor'],
+  properties: {
+    data: { type: 'array', items: item },
+    nextCursor: { anyOf: [{ type: 'string', pattern: CURSOR_PATTERN.source }, { type: 'null' }], description: 'pass as `cursor` for the next page; null on the last' },
+  },
+});
+
+const errorBody = (codes: readonly ErrorCode[]) =>
+  z.looseObject({
+    error: z.looseObject({
+      code: z.enum(codes as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      details: z.array(z.looseObject({ path: z.string(), message: z.string() })),
+    }),
+  });
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (description: string, schema: JsonSchema, headers?: JsonSchema) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/json': { schema } },
+});
+
+const retryAfter = (required: boolean) => ({
+  'Retry-After': { required, description: 'seconds to wait before retrying', schema: { type: 'string', pattern: '^[0-9]+$' } },
+});
+
+/** API.md's error statuses, each with the `error.code` values it carries. */
+const ERROR_RESPONSES = {
+  '400': json('the request is invalid; `details` names each bad field', responseSchema(errorBody([ErrorCode.validationFailed]))),
+  '401': json('no API key, or not a valid one', responseSchema(errorBody([ErrorCode.unauthorized])), {
+    'WWW-Authenticate': { required: true, schema: { type: 'string', const: 'Bearer' } },
+  }),
+  '403': json('the API key\'s role may not do this', responseSchema(errorBody([ErrorCode.forbidden]))),
+  '404': json('no such resource', responseSchema(errorBody([ErrorCode.notFound]))),
+  '409': json(
+    'not in the current status (named in `error.status`: a command that does not apply, a PDF before issue), or the Idempotency-Key was used with another request',
+    responseSchema(errorBody([ErrorCode.conflict, ErrorCode.idempotencyConflict])),
+  ),
+  '413': json('the request body is larger than 1 MB', responseSchema(errorBody([ErrorCode.payloadTooLarge]))),
+  '415': json('the request body is not application/json', responseSchema(errorBody([ErrorCode.unsupportedMediaType]))),
+  '429': json('too many requests: too many failed authentications from this address, or writes with this key', responseSchema(errorBody([ErrorCode.rateLimited])), retryAfter(false)),
+  '503': json('PostgreSQL or Temporal cannot be reached right now; retry', responseSchema(errorBody([ErrorCode.unavailable])), retryAfter(true)),
+} as const;
+
+type ErrorStatus = keyof typeof ERROR_RESPONSES;
+const errors = (...statuses: ErrorStatus[]) => Object.fromEntries(statuses.map((s) => [s, { $ref: `#/components/responses/${s}` }]));
+
+/** What every authenticated request may meet besides its own errors. */
+const READ_ERRORS: ErrorStatus[] = ['401', '403', '429', '503'];
+/** ...and every request with a JSON body. */
+const WRITE_ERRORS: ErrorStatus[] = ['400', ...READ_ERRORS, '413', '415'];
+
+const idParam = (what: string) => [{ name: 'id', in: 'path', required: true, description: `the ${what}'s id`, schema: { type: 'string', minLength: 1 } }];
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'the same key with the same body returns the first answer; with another body, 409 idempotency_conflict',
+  schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+};
+
+/** Query parameters from a zod object schema; `cursor` is stated as decodeCursor checks it. */
+function queryParams(schema: z.ZodObject): JsonSchema[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const schemaOf = name === 'cursor'
+      ? { type: 'string', pattern: CURSOR_PATTERN.source, description: 'the `nextCursor` of the previous page; leave out for the first page' }
+      : requestSchema(field as z.ZodType);
+    return { name, in: 'query', required: !(field as z.ZodType).safeParse(undefined).success, schema: schemaOf };
+  });
+}
+
+const invoiceListQuery = pageQuery.extend({
+  status: z.enum(INVOICE_STATUSES).optional(),
+  customerId: z.string().min(1).optional(),
+});
+
+const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: requestSchema(schema) } } });
 
 /** An invoice command: the new state, or 409 naming the current status when it does not apply. */
-function command(name: string, properties: Record<string, unknown>, required: string[], description: string) {
+function command(name: string, schema: z.ZodType, description: string) {
+  const required = !schema.safeParse({}).success;
   return {
     [`/invoices/{id}/${name}`]: {
       post: {
+        operationId: `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Invoice`,
         description,
-        parameters: idParam,
-        requestBody: { content: { 'application/json': { schema: { type: 'object', properties, required, additionalProperties: false } } } },
-        responses: { '200': json('the invoice'), ...errors(400, 401, 403, 404, 409) },
+        parameters: idParam('invoice'),
+        requestBody: body(schema, required),
+        responses: { '200': json('the invoice in its new state', ref('Invoice')), ...errors(...WRITE_ERRORS, '404', '409') },
       },
     },
   };
@@ -43,67 +286,128 @@ export function openApiDocument(): unknown {
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message', 'details'],
-              properties: {
-                code: { type: 'string' },
-                message: { type: 'string' },
-                details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-              },
-            },
-          },
-        },
+        Customer: responseSchema(customerView),
+        Invoice: responseSchema(invoiceView),
+        InvoiceSummary: responseSchema(invoiceSummary),
+        DunningPolicy: responseSchema(dunningPolicyView),
       },
+      responses: ERROR_RESPONSES,
     },
     security: [{ apiKey: [] }],
     paths: {
-      '/healthz': { get: { security: [], responses: { '200': json('the process is up') } } },
-      '/readyz': { get: { security: [], responses: { '200': json('Temporal and PostgreSQL answer'), '503': json('not ready') } } },
-      '/customers': {
-        post: { parameters: [idempotencyKey], requestBody: body(createCustomerBody), responses: { '201': json('the customer'), ...errors(400, 401, 403, 409, 415) } },
-        get: { parameters: pageParams, responses: { '200': json('{data, nextCursor}'), ...errors(400, 401, 403) } },
+      '/healthz': {
+        get: { operationId: 'health', security: [], responses: { '200': json('the process is up', responseSchema(z.looseObject({ status: z.literal('ok') }))) } },
       },
-      '/customers/{id}': { get: { parameters: idParam, responses: { '200': json('the customer'), ...errors(401, 403, 404) } } },
-      '/invoices': {
-        post: { parameters: [idempotencyKey], requestBody: body(createInvoiceBody), responses: { '201': json('the invoice'), ...errors(400, 401, 403, 409, 415) } },
+      '/readyz': {
         get: {
-          parameters: [
-            ...pageParams,
-            { name: 'status', in: 'query', schema: { type: 'string' } },
-            { name: 'customerId', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: { '200': json('{data, nextCursor}'), ...errors(400, 401, 403) },
+          operationId: 'readiness',
+          security: [],
+          responses: {
+            '200': json('Temporal and PostgreSQL answer', responseSchema(readiness('ready'))),
+            '503': json('Temporal or PostgreSQL does not answer', responseSchema(readiness('not_ready')), retryAfter(true)),
+          },
         },
       },
-      '/invoices/{id}': { get: { parameters: idParam, responses: { '200': json('the invoice with its timeline'), ...errors(401, 403, 404) } } },
-      '/invoices/{id}/pdf': {
-        get: { parameters: idParam, responses: { '200': { description: 'the invoice as PDF', content: { 'application/pdf': {} } }, ...errors(401, 403, 404) } },
+      '/customers': {
+        post: {
+          operationId: 'createCustomer',
+          parameters: [idempotencyKey],
+          requestBody: body(createCustomerBody),
+          responses: { '201': json('the customer', ref('Customer')), ...errors(...WRITE_ERRORS, '409') },
+        },
+        get: {
+          operationId: 'listCustomers',
+          parameters: queryParams(pageQuery),
+          responses: { '200': json('a page of customers, oldest first', pageOf(ref('Customer'))), ...errors('400', ...READ_ERRORS) },
+        },
       },
-      ...command('approve', { comment: { type: 'string' } }, [], 'approver or admin, not the invoice\'s creator'),
-      ...command('reject', { reason: { type: 'string' } }, ['reason'], 'approver or admin'),
-      ...command('request-changes', { reason: { type: 'string' } }, ['reason'], 'approver or admin; the invoice goes back to draft'),
-      ...command('submit', { lines: { type: 'array' }, memo: { type: 'string' }, dueAt: { type: 'string' } }, [], 'operator: revise a draft and send it for approval again'),
-      ...command('void', { reason: { type: 'string' } }, ['reason'], 'operator; a credit note is issued for an issued invoice'),
-      ...command('dispute', { reason: { type: 'string' } }, ['reason'], 'operator; reminders pause'),
-      ...command('resolve-dispute', { resolution: { type: 'string' } }, ['resolution'], 'operator; reminders resume'),
-      ...command('write-off', { reason: { type: 'string' } }, ['reason'], 'operator; the invoice becomes uncollectible'),
+      '/customers/{id}': {
+        get: {
+          operationId: 'getCustomer',
+          parameters: idParam('customer'),
+          responses: { '200': json('the customer with its credit balances', responseSchema(customerWithBalances)), ...errors(...READ_ERRORS, '404') },
+        },
+      },
+      '/invoices': {
+        post: {
+          operationId: 'createInvoice',
+          parameters: [idempotencyKey],
+          requestBody: body(createInvoiceBody),
+          responses: {
+            '201': json('the draft invoice; its workflow is `invoice:<id>`', ref('Invoice'), {
+              Location: { required: true, schema: { type: 'string', pattern: '^/invoices/' } },
+            }),
+            ...errors(...WRITE_ERRORS, '409'),
+          },
+        },
+        get: {
+          operationId: 'listInvoices',
+          parameters: queryParams(invoiceListQuery),
+          responses: { '200': json('a page of invoices (without lines and timeline), oldest first', pageOf(ref('InvoiceSummary'))), ...errors('400', ...READ_ERRORS) },
+        },
+      },
+      '/invoices/{id}': {
+        get: {
+          operationId: 'getInvoice',
+          parameters: idParam('invoice'),
+          responses: { '200': json('the invoice with its timeline', ref('Invoice')), ...errors(...READ_ERRORS, '404') },
+        },
+      },
+      '/invoices/{id}/pdf': {
+        get: {
+          operationId: 'getInvoicePdf',
+          parameters: idParam('invoice'),
+          responses: {
+            '200': { description: 'the invoice as PDF', content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } } },
+            ...errors(...READ_ERRORS, '404', '409'),
+          },
+        },
+      },
+      ...command('approve', commentBody, 'approver or admin, not the invoice\'s creator'),
+      ...command('reject', reasonBody, 'approver or admin'),
+      ...command('request-changes', reasonBody, 'approver or admin; the invoice goes back to draft'),
+      ...command('submit', submitBody, 'operator: revise a draft and send it for approval again'),
+      ...command('void', reasonBody, 'operator; a credit note is issued for an issued invoice'),
+      ...command('dispute', reasonBody, 'operator; reminders pause'),
+      ...command('resolve-dispute', resolutionBody, 'operator; reminders resume'),
+      ...command('write-off', reasonBody, 'operator; the invoice becomes uncollectible'),
       '/invoices/{id}/payments': {
         post: {
-          parameters: idParam,
+          operationId: 'recordPayment',
+          description: '`reference` is unique per invoice: repeating it does not pay twice',
+          parameters: idParam('invoice'),
           requestBody: body(paymentBody),
-          responses: { '201': json('{duplicate: false, invoice}'), '200': json('{duplicate: true, invoice}: the reference was already recorded'), ...errors(400, 401, 403, 404, 409) },
+          responses: {
+            '201': json('the payment was recorded', paymentResult(false)),
+            '200': json('the reference was already recorded: nothing was paid again', paymentResult(true)),
+            ...errors(...WRITE_ERRORS, '404', '409'),
+          },
         },
       },
       '/dunning-policies': {
-        post: { parameters: [idempotencyKey], requestBody: body(createDunningPolicyBody), responses: { '201': json('the policy'), ...errors(400, 401, 403) } },
+        post: {
+          operationId: 'createDunningPolicy',
+          parameters: [idempotencyKey],
+          requestBody: body(createDunningPolicyBody),
+          responses: { '201': json('the policy, its steps in the order they fire', ref('DunningPolicy')), ...errors(...WRITE_ERRORS, '409') },
+        },
       },
-      '/dunning-policies/{id}': { get: { parameters: idParam, responses: { '200': json('the policy'), ...errors(401, 403, 404) } } },
+      '/dunning-policies/{id}': {
+        get: {
+          operationId: 'getDunningPolicy',
+          parameters: idParam('dunning policy'),
+          responses: { '200': json('the policy', ref('DunningPolicy')), ...errors(...READ_ERRORS, '404') },
+        },
+      },
     },
   };
   return cached;
+}
+
+function readiness(status: 'ready' | 'not_ready') {
+  return z.looseObject({ status: z.literal(status), checks: z.array(z.looseObject({ name: z.string(), ok: z.boolean() })) });
+}
+
+function paymentResult(duplicate: boolean): JsonSchema {
+  return { type: 'object', required: ['duplicate', 'invoice'], properties: { duplicate: { const: duplicate }, invoice: ref('Invoice') } };
 }

@@ -119,6 +119,20 @@ describe('customers and invoices over HTTP', () => {
     expect(conflict.body.error.code).toBe('idempotency_conflict');
     await eventually(async () => ((await app.http('GET', `/invoices?customerId=${customerId}`)).body.data.length === 1 ? true : undefined));
   });
+
+  test('when ten requests with the same Idempotency-Key and body arrive at once, then all answer 201 with the same customer and one is stored', async () => {
+    const key = `idem-parallel-${Date.now()}`;
+    const body = { ...customerBody, name: `Parallel ${key}` };
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => app.http('POST', '/customers', { key: TEST_KEYS.operator, body, headers: { 'idempotency-key': key } })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
+    expect(new Set(answers.map((a) => a.body.id as string)).size).toBe(1);
+    const [stored] = await db.sql<{ customers: number; keys: number }[]>`
+      select (select count(*)::int from customers where name = ${body.name}) as customers,
+             (select count(*)::int from idempotency_keys where key = ${key} and response_status = 201) as keys`;
+    expect(stored).toEqual({ customers: 1, keys: 1 });
+  });
 });
 
 describe('refusals', () => {
@@ -147,6 +161,20 @@ describe('refusals', () => {
     const text = await app.http('POST', '/customers', { key: TEST_KEYS.operator, rawBody: 'name=x', headers: { 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
     expect(text.body.error.code).toBe('unsupported_media_type');
+  });
+
+  test('when the path or the body encoding cannot be decoded, then 400 or 415, never 500, and nothing is written', async () => {
+    const before = await count('customers');
+    const path = await app.http('GET', '/invoices/%ff', { key: TEST_KEYS.viewer });
+    expect(path.status).toBe(400);
+    expect(path.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: '(path)' }] });
+    const gzip = await app.http('POST', '/customers', { key: TEST_KEYS.operator, rawBody: JSON.stringify(customerBody), headers: { 'content-encoding': 'gzip' } });
+    expect(gzip.status).toBe(400);
+    expect(gzip.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: '(body)' }] });
+    const bogus = await app.http('POST', '/customers', { key: TEST_KEYS.operator, rawBody: JSON.stringify(customerBody), headers: { 'content-encoding': 'bogus' } });
+    expect(bogus.status).toBe(415);
+    expect(bogus.body.error.code).toBe('unsupported_media_type');
+    expect(await count('customers')).toBe(before);
   });
 
   test('when a route does not exist, then 404 in the error shape', async () => {
