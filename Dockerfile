@@ -3,6 +3,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# postinstall applies patches/ (a fix to postgres.js, see patches/README.md)
+COPY patches ./patches
 RUN npm install --omit=dev && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
