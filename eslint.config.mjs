@@ -55,6 +55,34 @@ export default tseslint.config(
     },
   },
   {
+    // Below the api, nothing knows HTTP: the same code serves webhooks, billing runs, pages and the CLI.
+    files: ['src/services/**/*.ts', 'src/db/**/*.ts', 'src/render/**/*.ts', 'activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'express', message: 'only src/api knows HTTP' }],
+          patterns: [{ regex: '(^|/)api(/|$)', message: 'only src/api knows HTTP: call src/services from the api, not the other way round' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'express', message: 'only src/api knows HTTP' }],
+          patterns: [
+            { regex: '(^|/)api(/|$)', message: 'only src/api knows HTTP' },
+            { regex: '(^|/)workflows(/|$)', allowTypeImports: true, message: 'activities never import workflow code (types are fine)' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // HTTP bodies in tests are untyped JSON by nature; the assertions check their shape.
     files: ['test/**/*.ts'],
     rules: {

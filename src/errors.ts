@@ -1,3 +1,5 @@
+import { DomainError } from './domain/errors';
+
 /**
  * The one error type of billflow. Codes are the `error.code` values of API.md, and also the
  * ApplicationFailure types activities throw, so a failure keeps its meaning across Temporal.
@@ -44,4 +46,10 @@ export function validationError(path: string, message: string): AppError {
 
 export function notFound(what: string, id: string): AppError {
   return new AppError({ code: ErrorCode.notFound, message: `${what} ${id} does not exist` });
+}
+
+/** A domain rule's refusal of the caller's data (money out of range, a bad line) as a 400 naming the field. */
+export function asValidationError(error: unknown): unknown {
+  if (!(error instanceof DomainError)) return error;
+  return validationError(error.path ?? '(body)', error.message);
 }

@@ -17,3 +17,14 @@ export function newId(prefix: string): string {
 export function idFromSeed(prefix: string, seed: string): string {
   return `${prefix}_${base32(createHash('sha256').update(seed).digest(), 20)}`;
 }
+
+/**
+ * Ids of stored rows are printable ASCII (`cus_…`, `inv_…`, `default`). A path parameter that is
+ * not cannot name a row, and some (a NUL byte) would fail in PostgreSQL rather than find nothing:
+ * callers answer 404 for them without a query.
+ */
+export const ROW_ID = /^[\x21-\x7e]{1,200}$/;
+
+export function couldBeRowId(text: string): boolean {
+  return ROW_ID.test(text);
+}

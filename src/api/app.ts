@@ -6,15 +6,16 @@ import type { Config } from '../config';
 import type { Sql } from '../db/client';
 import { AppError, ErrorCode } from '../errors';
 import type { Logger } from '../logger';
+import { createInvoiceService } from '../services/invoices';
 import type { TemporalClient } from '../temporal/connection';
 import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './error-handler';
 import { openApiDocument } from './openapi';
 import { rateLimiters } from './rate-limit';
-import { customerRoutes } from './routes/customers';
-import { dunningPolicyRoutes } from './routes/dunning-policies';
-import { healthRoutes } from './routes/health';
-import { invoiceRoutes } from './routes/invoices';
+import { customerRoutes } from './customers/routes';
+import { dunningPolicyRoutes } from './dunning-policies/routes';
+import { healthRoutes } from './health/routes';
+import { invoiceRoutes } from './invoices/routes';
 import { noStore, requestId, securityHeaders } from './security';
 
 export interface ApiDeps {
@@ -48,9 +49,9 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(limits.authFailureGate);
   app.use((req, _res, next) => {
-    // Writes take JSON only (CSV imports declare their own parser on their route).
+    // Writes take JSON only (until a route, such as an import, declares another type).
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && !req.is('application/json') && !req.is('text/csv') && !req.is('application/xml')) {
+    if (hasBody && !req.is('application/json')) {
       throw new AppError({ code: ErrorCode.unsupportedMediaType, message: 'send the request body as application/json' });
     }
     next();
@@ -61,7 +62,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(limits.writes);
   app.use(customerRoutes(deps.sql));
   app.use(dunningPolicyRoutes(deps.sql));
-  app.use(invoiceRoutes(deps.sql, deps.temporal.client, deps.config));
+  app.use(invoiceRoutes({ sql: deps.sql, invoices: createInvoiceService(deps.sql, deps.temporal.client, deps.config) }));
   app.use(notFoundRoute);
   app.use(errorHandler);
   return app;

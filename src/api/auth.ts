@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { ApiKey, Role } from '../config';
+import type { ApiKey } from '../config';
+import type { Person, Role } from '../domain/actor';
 import { AppError, ErrorCode } from '../errors';
 
 export interface Caller {
@@ -62,6 +63,12 @@ export function callerOf(res: Response): Caller {
   const caller = res.locals.caller as Caller | undefined;
   if (!caller) throw new AppError({ code: ErrorCode.unauthorized, message: 'not authenticated' });
   return caller;
+}
+
+/** The caller as the person who acts on an invoice. */
+export function personOf(res: Response): Person {
+  const { principal, role } = callerOf(res);
+  return { principal, role };
 }
 
 /** 403 unless the caller has one of `roles`; admin may do everything. */

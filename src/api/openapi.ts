@@ -5,9 +5,9 @@ import { type ApprovalDecisionKind, type DeliveryState, INVOICE_STATUSES, PAYMEN
 import { isCurrencyCode } from '../domain/money';
 import { ErrorCode } from '../errors';
 import { CURSOR_PATTERN } from './pagination';
-import { createCustomerBody } from './routes/customers';
-import { createDunningPolicyBody } from './routes/dunning-policies';
-import { commentBody, createInvoiceBody, paymentBody, reasonBody, resolutionBody, submitBody } from './routes/invoices';
+import { createCustomerBody } from './customers/schemas';
+import { createDunningPolicyBody } from './dunning-policies/schemas';
+import { commentBody, createInvoiceBody, paymentBody, reasonBody, resolutionBody, submitBody } from './invoices/schemas';
 import { currencyCode, pageQuery } from './validation';
 
 /**

@@ -1,6 +1,6 @@
 import type { PageCursor } from '../db/customers';
 import { validationError } from '../errors';
-import { couldBeRowId } from './row-ids';
+import { couldBeRowId } from '../ids';
 
 /**
  * A cursor is opaque to clients: base64url of `[createdAt, id]` of the last row of a page. The

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { DomainError } from '../domain/errors';
 import { MAX_AMOUNT_MINOR, isCurrencyCode } from '../domain/money';
 import { findUnstorableText, MULTI_LINE_TEXT, SINGLE_LINE_TEXT } from '../domain/text';
 import { AppError, ErrorCode, type ErrorDetail, validationError } from '../errors';
@@ -70,11 +69,6 @@ export const amountMinor = (min: number) =>
   z.int('must be a whole number of minor units').min(min).max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} (10^15 minor units)`);
 
 /** A domain rule's refusal (an amount too large for a line) as 400 naming the field; other errors pass. */
-export function asValidationError(error: unknown): unknown {
-  if (!(error instanceof DomainError)) return error;
-  return validationError(error.path ?? '(body)', error.message);
-}
-
 export const basisPoints = (max: number) =>
   z.int('must be a whole number of basis points').min(0).max(max);
 

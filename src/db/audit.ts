@@ -1,12 +1,13 @@
 import type { Sql, Tx } from './client';
 import { toIso } from './client';
+import type { AuditEventType } from '../domain/audit';
 
 export interface AuditEvent {
   /** Unique per business event (e.g. `invoice:inv_1:approved`), so a retried write lands once. */
   eventKey: string;
   entityType: 'invoice' | 'customer';
   entityId: string;
-  type: string;
+  type: AuditEventType;
   actor: string;
   detail: Record<string, unknown>;
   at: string;
@@ -14,7 +15,7 @@ export interface AuditEvent {
 
 export interface TimelineEntry {
   at: string;
-  type: string;
+  type: AuditEventType;
   actor: string;
   detail: Record<string, unknown>;
 }
@@ -27,7 +28,7 @@ export async function appendAuditEvent(sql: Sql | Tx, e: AuditEvent): Promise<vo
 }
 
 export async function listAuditEvents(sql: Sql, entityType: AuditEvent['entityType'], entityId: string): Promise<TimelineEntry[]> {
-  const rows = await sql<{ at: Date; type: string; actor: string; detail: Record<string, unknown> }[]>`
+  const rows = await sql<{ at: Date; type: AuditEventType; actor: string; detail: Record<string, unknown> }[]>`
     select at, type, actor, detail
     from audit_events
     where entity_type = ${entityType}

@@ -4,7 +4,6 @@ export interface IdempotencyRecord {
   requestHash: string;
   responseStatus: number | null;
   responseBody: unknown;
-  ageSeconds: number;
 }
 
 /** Claims `key` for this request; false when someone already holds it. */
@@ -18,14 +17,12 @@ export async function claimIdempotencyKey(sql: Sql, principal: string, key: stri
 }
 
 export async function findIdempotencyRecord(sql: Sql, principal: string, key: string): Promise<IdempotencyRecord | null> {
-  const [row] = await sql<{ request_hash: string; response_status: number | null; response_body: unknown; age_seconds: number }[]>`
-    select request_hash, response_status, response_body, extract(epoch from now() - created_at)::float8 as age_seconds
+  const [row] = await sql<{ request_hash: string; response_status: number | null; response_body: unknown }[]>`
+    select request_hash, response_status, response_body
     from idempotency_keys
     where principal = ${principal}
       and key = ${key}`;
-  return row
-    ? { requestHash: row.request_hash, responseStatus: row.response_status, responseBody: row.response_body, ageSeconds: row.age_seconds }
-    : null;
+  return row ? { requestHash: row.request_hash, responseStatus: row.response_status, responseBody: row.response_body } : null;
 }
 
 /**

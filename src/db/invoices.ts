@@ -1,6 +1,7 @@
-import type { ApprovalRecord, FeeRecord, InvoiceDraft, InvoiceStatus } from '../domain/invoice';
+import type { ApprovalRecord, FeeRecord, InvoiceApproval, InvoiceDraft, InvoiceStatus } from '../domain/invoice';
 import type { PricedLine } from '../domain/lines';
 import { appendAuditEvent } from './audit';
+import type { InvoiceEventType } from '../domain/audit';
 import type { Sql, Tx } from './client';
 import { toIso, toMinor } from './client';
 import type { PageCursor } from './customers';
@@ -23,7 +24,7 @@ export interface InvoiceRecord {
   dueAt: string | null;
   paymentTermsDays: number;
   dunningPolicyId: string | null;
-  approval: string;
+  approval: InvoiceApproval;
   memo: string | null;
   createdBy: string;
   createdAt: string;
@@ -47,7 +48,7 @@ interface InvoiceRow {
   due_at: Date | null;
   payment_terms_days: number;
   dunning_policy_id: string | null;
-  approval: string;
+  approval: InvoiceApproval;
   memo: string | null;
   created_by: string;
   created_at: Date;
@@ -196,7 +197,7 @@ export async function applyInvoiceSnapshot(sql: Sql, s: InvoiceSnapshot, event: 
 }
 
 export interface InvoiceEventRecord {
-  type: string;
+  type: InvoiceEventType;
   actor: string;
   detail: Record<string, unknown>;
 }

@@ -199,6 +199,16 @@ export interface InvoiceState {
   version: number;
 }
 
+/**
+ * The invoice as its readers see it (the api, documents, reports): the same whether it comes from
+ * the workflow's state or from PostgreSQL's read model. The rest of InvoiceState is the workflow's
+ * own bookkeeping.
+ */
+export type InvoiceFacts = Pick<
+  InvoiceState,
+  'draft' | 'status' | 'number' | 'issuedAt' | 'dueAt' | 'amountPaidMinor' | 'dunningLevel' | 'approvals' | 'payments' | 'fees' | 'delivery' | 'creditNoteNumber'
+>;
+
 export function initialInvoiceState(draft: InvoiceDraft): InvoiceState {
   return {
     draft,

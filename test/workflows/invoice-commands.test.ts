@@ -1,6 +1,7 @@
 import { approveUpdate, invoiceStateQuery, recordPaymentUpdate, rejectUpdate, requestChangesUpdate, submitUpdate, voidUpdate, writeOffUpdate } from '../../workflows/invoice/messages';
 import { ApplicationFailure } from '@temporalio/common';
 import { approver, operator, refusal, TOTAL, useTimeSkipping, withInvoice } from '../support/invoice-harness';
+import { systemActor } from '../../src/domain/actor';
 
 /** Commands to an invoice and their refusals, on the time-skipping server (no time skipped here). */
 const env = useTimeSkipping('file');
@@ -82,6 +83,19 @@ describe('payments, void and write-off', () => {
     expect(fakes.argsOf('applyPayment')).toEqual([
       expect.objectContaining({ payment: expect.objectContaining({ reference: 'TX-9', amountMinor: TOTAL + 500, appliedMinor: TOTAL, creditMinor: 500 }) }),
     ]);
+  });
+
+  test('when a bank statement line pays, then the bank (a system, no role) is the payer on record; a billing run may not pay', async () => {
+    const fakes = await withInvoice(env(), { approval: 'never' }, async ({ handle, until }) => {
+      await until((s) => s.status === 'open');
+      const payment = { amountMinor: 2500, method: 'bank_transfer' as const, receivedAt: new Date().toISOString() };
+      const refused = await refusal(handle.executeUpdate(recordPaymentUpdate, { args: [{ ...systemActor('billing-run'), ...payment, reference: 'RUN-1' }] }));
+      expect(refused).toMatchObject({ type: 'forbidden', message: 'the billing-run system may not recordPayment an invoice' });
+      const result = await handle.executeUpdate(recordPaymentUpdate, { args: [{ ...systemActor('bank'), ...payment, reference: 'CAMT-1' }] });
+      expect(result.state).toMatchObject({ status: 'open', amountPaidMinor: 2500 });
+      expect(result.state.payments).toEqual([expect.objectContaining({ reference: 'CAMT-1', recordedBy: 'system:bank' })]);
+    });
+    expect(fakes.argsOf('applyPayment')).toHaveLength(1);
   });
 
   test('when an issued invoice is voided, then a credit note is issued and the workflow ends', async () => {

@@ -3,7 +3,7 @@ import { decideApproval } from '../../src/domain/approval';
 import { parseIsoDuration } from '../../src/domain/duration';
 import { type ApprovalDecisionKind, type ApprovalRecord, type InvoiceCommand, reviseDraft } from '../../src/domain/invoice';
 import { priceLines } from '../../src/domain/lines';
-import { APPROVER_ROLES, assertText, db, type InvoiceContext, mail, nowIso, OPERATOR_ROLES, refuse, refuseDomainError } from './context';
+import { APPROVERS, assertText, db, type InvoiceContext, mail, nowIso, OPERATORS, refuse, refuseDomainError } from './context';
 import { approveUpdate, type DecisionCommand, rejectUpdate, requestChangesUpdate, type SubmitCommand, submitUpdate } from './messages';
 
 /**
@@ -109,7 +109,7 @@ export class Approval {
 
   private validator(command: InvoiceCommand) {
     return (cmd: DecisionCommand) => {
-      this.invoice.assertCommand(command, cmd, APPROVER_ROLES);
+      this.invoice.assertCommand(command, cmd, APPROVERS);
       if (command === 'approve' && cmd.principal === this.invoice.state.draft.createdBy) {
         refuse('forbidden', `${cmd.principal} created this invoice and may not approve it`);
       }
@@ -136,7 +136,7 @@ export class Approval {
   }
 
   private validateSubmit(cmd: SubmitCommand): void {
-    this.invoice.assertCommand('submit', cmd, OPERATOR_ROLES);
+    this.invoice.assertCommand('submit', cmd, OPERATORS);
     assertText(cmd.memo, 'memo');
     cmd.lines?.forEach((line, i) => assertText(line.description, `lines.${i}.description`, 'single-line'));
     try {

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { Role } from '../../src/config';
+import { type Actor, type Permission, refusal } from '../../src/domain/actor';
+import type { InvoiceEventType } from '../../src/domain/audit';
 import type { InvoiceSnapshot } from '../../src/db/invoices';
 import type { CustomerSnapshot } from '../../src/domain/customer';
 import type { DunningPolicy } from '../../src/domain/dunning';
@@ -18,19 +19,21 @@ import {
 } from '../../src/temporal/search-attributes';
 import { dbActivity, emailActivity } from '../activity-options';
 import { Lock } from '../lock';
-import type { Actor, InvoiceSettings } from './messages';
+import type { InvoiceSettings } from './messages';
 
 export const db = proxyActivities<Activities>(dbActivity);
 export const mail = proxyActivities<Activities>(emailActivity);
 
-export const APPROVER_ROLES: readonly Role[] = ['approver', 'admin'];
-export const OPERATOR_ROLES: readonly Role[] = ['operator', 'admin'];
+export const APPROVERS: Permission = { roles: ['approver', 'admin'] };
+export const OPERATORS: Permission = { roles: ['operator', 'admin'] };
+/** Payments come from operators by hand, and from Stripe and bank statements by themselves. */
+export const PAYERS: Permission = { roles: ['operator', 'admin'], systems: ['stripe', 'bank'] };
 
 export const nowIso = (): string => new Date().toISOString();
 
 /** An entry for the invoice's timeline (the append-only audit trail). */
 export interface InvoiceEvent {
-  type: string;
+  type: InvoiceEventType;
   actor: string;
   detail?: Record<string, unknown>;
 }
@@ -73,9 +76,10 @@ export class InvoiceContext {
     return this.state.draft.id;
   }
 
-  /** The command's role and the invoice's current status allow it; else 403 or 409 naming the status. */
-  assertCommand(command: InvoiceCommand, actor: Actor, roles: readonly Role[]): void {
-    if (!roles.includes(actor.role)) refuse('forbidden', `role "${actor.role}" may not ${command} an invoice`);
+  /** The actor may give the command and the invoice's current status allows it; else 403 or 409 naming the status. */
+  assertCommand(command: InvoiceCommand, actor: Actor, permission: Permission): void {
+    const why = refusal(actor, `${command} an invoice`, permission);
+    if (why) refuse('forbidden', why);
     this.assertAllowed(command);
   }
 

@@ -1,12 +1,12 @@
 import { setHandler } from '@temporalio/workflow';
-import type { Role } from '../../src/config';
+import type { Permission } from '../../src/domain/actor';
 import { amountDueMinor, type InvoiceCommand, type InvoiceStatus } from '../../src/domain/invoice';
-import { assertText, db, type InvoiceContext, nowIso, OPERATOR_ROLES, refuse } from './context';
+import { assertText, db, type InvoiceContext, nowIso, OPERATORS, refuse } from './context';
 import { type DecisionCommand, disputeUpdate, resolveDisputeUpdate, voidUpdate, writeOffUpdate } from './messages';
 
 /** Void, dispute, resolve a dispute and write off: each with a reason, each stored before it takes effect. */
 export function acceptCorrections(invoice: InvoiceContext): void {
-  const reasoned = (command: InvoiceCommand) => (cmd: DecisionCommand) => assertReasoned(invoice, command, cmd, OPERATOR_ROLES);
+  const reasoned = (command: InvoiceCommand) => (cmd: DecisionCommand) => assertReasoned(invoice, command, cmd, OPERATORS);
 
   setHandler(
     voidUpdate,
@@ -78,8 +78,8 @@ export function acceptCorrections(invoice: InvoiceContext): void {
   );
 }
 
-function assertReasoned(invoice: InvoiceContext, command: InvoiceCommand, cmd: DecisionCommand, roles: readonly Role[]): void {
-  invoice.assertCommand(command, cmd, roles);
+function assertReasoned(invoice: InvoiceContext, command: InvoiceCommand, cmd: DecisionCommand, permission: Permission): void {
+  invoice.assertCommand(command, cmd, permission);
   const path = command === 'resolveDispute' ? 'resolution' : 'reason';
   if (!cmd.reason?.trim()) refuse('validation_failed', 'a reason is required', { path });
   assertText(cmd.reason, path);

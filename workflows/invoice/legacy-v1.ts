@@ -13,7 +13,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ErrorCode } from '../../src/errors';
-import type { Role } from '../../src/config';
+import type { Person as Actor, Role } from '../../src/domain/actor';
+import type { InvoiceEventType } from '../../src/domain/audit';
 import type { CustomerApproval } from '../../src/domain/customer';
 import { parseIsoDuration } from '../../src/domain/duration';
 import { lateFeeMinor, scheduleDunning, type ScheduledStep } from '../../src/domain/dunning';
@@ -42,7 +43,6 @@ import {
 } from '../../src/temporal/search-attributes';
 import { dbActivity, emailActivity } from '../activity-options';
 import {
-  type Actor,
   approveUpdate,
   type DecisionCommand,
   disputeUpdate,
@@ -112,7 +112,7 @@ export async function legacyInvoiceWorkflow(input: InvoiceWorkflowInput): Promis
   let submittedAt = state.draft.createdAt;
 
   /** Records a change: new version, search attributes, then the read model and audit trail. */
-  async function record(type: string, actor: string, detail: Record<string, unknown> = {}, status: InvoiceStatus = state.status): Promise<void> {
+  async function record(type: InvoiceEventType, actor: string, detail: Record<string, unknown> = {}, status: InvoiceStatus = state.status): Promise<void> {
     state.status = status;
     state.version += 1;
     publishSearchAttributes(state);
@@ -228,7 +228,8 @@ export async function legacyInvoiceWorkflow(input: InvoiceWorkflowInput): Promis
     {
       validator: (cmd: PaymentCommand) => {
         if (pendingReferences.has(cmd.reference) || state.payments.some((p) => p.reference === cmd.reference)) return;
-        assertCommand('recordPayment', cmd, OPERATOR_ROLES);
+        // Invoices this old take payments from people only: a system actor has no role, and is refused.
+        assertCommand('recordPayment', cmd as Actor, OPERATOR_ROLES);
         if (!Number.isSafeInteger(cmd.amountMinor) || cmd.amountMinor <= 0) {
           refuse('validation_failed', 'amountMinor must be a positive whole number of minor units', { path: 'amountMinor' });
         }

@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Role } from '../../src/config';
+import type { Actor, Person } from '../../src/domain/actor';
 import type { CustomerSnapshot } from '../../src/domain/customer';
 import type { DunningPolicy } from '../../src/domain/dunning';
 import type { DraftChanges, InvoiceDraft, InvoiceState, PaymentMethod } from '../../src/domain/invoice';
@@ -23,21 +23,18 @@ export interface InvoiceWorkflowInput {
   resume?: InvoiceState;
 }
 
-/** Who asks, as the api authenticated them; the workflow checks roles again. */
-export interface Actor {
-  principal: string;
-  role: Role;
-}
-export interface DecisionCommand extends Actor {
+/** A person's command, as the api authenticated them; the workflow checks the role again. */
+export interface DecisionCommand extends Person {
   reason?: string | null;
 }
-export interface SubmitCommand extends Actor, DraftChanges {}
-export interface PaymentCommand extends Actor {
+export interface SubmitCommand extends Person, DraftChanges {}
+/** A payment comes from a person (recorded by hand) or from a system (Stripe, a bank statement line). */
+export type PaymentCommand = Actor & {
   amountMinor: number;
   method: PaymentMethod;
   reference: string;
   receivedAt: string;
-}
+};
 export interface PaymentResult {
   duplicate: boolean;
   state: InvoiceState;

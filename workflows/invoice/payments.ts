@@ -1,7 +1,7 @@
 import { setHandler } from '@temporalio/workflow';
 import { amountDueMinor, isTerminal, type PaymentRecord, splitPayment } from '../../src/domain/invoice';
 import { MAX_AMOUNT_MINOR } from '../../src/domain/money';
-import { assertText, db, type InvoiceContext, nowIso, OPERATOR_ROLES, refuse } from './context';
+import { assertText, db, type InvoiceContext, nowIso, PAYERS, refuse } from './context';
 import { type PaymentCommand, recordPaymentUpdate } from './messages';
 
 /**
@@ -46,7 +46,7 @@ export function acceptPayments(invoice: InvoiceContext): void {
     {
       validator: (cmd: PaymentCommand) => {
         if (recorded(cmd.reference)) return;
-        invoice.assertCommand('recordPayment', cmd, OPERATOR_ROLES);
+        invoice.assertCommand('recordPayment', cmd, PAYERS);
         if (!Number.isSafeInteger(cmd.amountMinor) || cmd.amountMinor <= 0 || cmd.amountMinor > MAX_AMOUNT_MINOR) {
           refuse('validation_failed', `amountMinor must be a whole number of minor units from 1 to ${MAX_AMOUNT_MINOR}`, { path: 'amountMinor' });
         }

@@ -1,15 +1,7 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import type { Sql } from '../../db/client';
-import { findDunningPolicy, insertDunningPolicy } from '../../db/dunning-policies';
 import { DurationError, MAX_DURATION_DAYS, parseIsoDuration } from '../../domain/duration';
-import { REMINDER_TEMPLATES, sortSteps } from '../../domain/dunning';
-import { notFound } from '../../errors';
-import { idFromSeed, newId } from '../../ids';
-import { callerOf, requireRole } from '../auth';
-import { withIdempotency } from '../idempotency';
-import { couldBeRowId } from '../row-ids';
-import { amountMinor, basisPoints, parseInput, singleLineText } from '../validation';
+import { REMINDER_TEMPLATES } from '../../domain/dunning';
+import { amountMinor, basisPoints, singleLineText } from '../validation';
 
 /**
  * The syntax `parseIsoDuration` reads, for the OpenAPI document only: weeks and days, then after
@@ -55,31 +47,3 @@ export const createDunningPolicyBody = z.strictObject({
     .min(1, 'a policy needs at least one step')
     .max(20),
 });
-
-export function dunningPolicyRoutes(sql: Sql): Router {
-  const router = Router();
-
-  router.post('/dunning-policies', requireRole('operator'), async (req, res) => {
-    const caller = callerOf(res);
-    const body = parseInput(createDunningPolicyBody, req.body);
-    const created = await withIdempotency(sql, req, caller, async (seed) => {
-      const policy = await insertDunningPolicy(
-        sql,
-        { id: seed ? idFromSeed('dun', seed) : newId('dun'), name: body.name, steps: sortSteps(body.steps) },
-        caller.principal,
-        new Date().toISOString(),
-      );
-      return { status: 201, body: policy };
-    });
-    res.status(created.status).json(created.body);
-  });
-
-  router.get('/dunning-policies/:id', requireRole('operator', 'approver', 'viewer'), async (req, res) => {
-    const id = req.params.id as string;
-    const policy = couldBeRowId(id) ? await findDunningPolicy(sql, id) : null;
-    if (!policy) throw notFound('dunning policy', id);
-    res.json(policy);
-  });
-
-  return router;
-}

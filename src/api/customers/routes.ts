@@ -1,36 +1,16 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { listAuditEvents } from '../../db/audit';
 import { isUniqueViolation, type Sql } from '../../db/client';
 import { findCustomer, insertCustomer, listCustomers } from '../../db/customers';
 import { customerCreditBalances } from '../../db/payments';
 import { AppError, ErrorCode, notFound, validationError } from '../../errors';
 import { findDunningPolicy } from '../../db/dunning-policies';
-import { idFromSeed, newId } from '../../ids';
 import { callerOf, requireRole } from '../auth';
 import { withIdempotency } from '../idempotency';
 import { decodeCursor, page } from '../pagination';
-import { CUSTOMER_APPROVALS } from '../../domain/customer';
-import { couldBeRowId } from '../row-ids';
-import { basisPoints, currencyCode, pageQuery, parseInput, singleLineText } from '../validation';
-
-export const createCustomerBody = z.strictObject({
-  name: singleLineText(200),
-  email: z.email('must be an email address').max(254),
-  currency: currencyCode,
-  locale: z
-    .string()
-    .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'must be a locale such as "en" or "de-DE"')
-    .default('en'),
-  paymentTermsDays: z.int().min(0).max(3650).default(30),
-  dunningPolicyId: z.string().min(1).max(100).optional(),
-  taxRateBps: basisPoints(100_000).optional(),
-  approval: z
-    .enum(CUSTOMER_APPROVALS)
-    .default('policy')
-    .describe('"never" (no approval at any amount) may be set by an admin only, and is audited'),
-  externalId: singleLineText(200).optional(),
-});
+import { couldBeRowId, idFromSeed, newId } from '../../ids';
+import { pageQuery, parseInput } from '../validation';
+import { createCustomerBody } from './schemas';
 
 export function customerRoutes(sql: Sql): Router {
   const router = Router();

@@ -1,0 +1,33 @@
+/**
+ * The names of the events on an invoice's and a customer's timeline (the append-only audit trail).
+ * Every writer and reader uses these: a new kind of event is added here first.
+ */
+
+export const INVOICE_EVENT_TYPES = [
+  'created',
+  'submitted',
+  'approval_escalated',
+  'notification_failed',
+  'approved',
+  'auto_approved',
+  'rejected',
+  'changes_requested',
+  'issued',
+  'sent',
+  'delivery_failed',
+  'payment_received',
+  'paid',
+  'overdue',
+  'reminder_sent',
+  'reminder_failed',
+  'disputed',
+  'dispute_resolved',
+  'voided',
+  'written_off',
+] as const;
+export type InvoiceEventType = (typeof INVOICE_EVENT_TYPES)[number];
+
+export const CUSTOMER_EVENT_TYPES = ['created', 'created_without_approval'] as const;
+export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
+
+export type AuditEventType = InvoiceEventType | CustomerEventType;
