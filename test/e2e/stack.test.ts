@@ -2,6 +2,7 @@ import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { invoiceWorkflow } from '../../workflows/invoice/workflow';
 import { createInvoiceActivities } from '../../activities/invoices';
 import { createDraft } from '../../src/domain/invoice';
+import { DEFAULT_DUNNING_POLICY } from '../../src/domain/dunning';
 import { migrate } from '../../src/db/migrate';
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
 import { eventually } from '../support/eventually';
@@ -251,7 +252,14 @@ describe('retries and restarts', () => {
       app.temporal.client.workflow.start(invoiceWorkflow, {
         workflowId: `invoice:${draft.id}`,
         taskQueue: app.config.temporal.taskQueue,
-        args: [{ draft: { ...draft, paymentTermsDays: 30, dunningPolicyId: null, approval: 'policy' } }],
+        args: [
+          {
+            draft: { ...draft, paymentTermsDays: 30, dunningPolicyId: null, approval: 'policy' },
+            customer: { id: customerId, name: customerBody.name, email: customerBody.email, locale: 'en', approval: 'policy' },
+            policy: DEFAULT_DUNNING_POLICY,
+            settings: { approvalEscalationAfter: 'P2D', numberPrefix: 'INV' },
+          },
+        ],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       }),
     ).rejects.toThrow(/already started/i);

@@ -47,7 +47,7 @@ import {
   type DecisionCommand,
   disputeUpdate,
   invoiceStateQuery,
-  type InvoiceWorkflowInput,
+  type LegacyInvoiceWorkflowInput as InvoiceWorkflowInput,
   type PaymentCommand,
   recordPaymentUpdate,
   rejectUpdate,

@@ -15,13 +15,15 @@ export interface InvoiceSettings {
 
 export interface InvoiceWorkflowInput {
   draft: InvoiceDraft;
-  /** Absent only in invoices started before the lifecycle existed (see workflows/invoice/legacy-v1.ts). */
-  customer?: CustomerSnapshot;
-  policy?: DunningPolicy;
-  settings?: InvoiceSettings;
+  customer: CustomerSnapshot;
+  policy: DunningPolicy;
+  settings: InvoiceSettings;
   /** Set by continue-as-new: the state to carry on from. */
   resume?: InvoiceState;
 }
+
+/** Invoices started before the lifecycle existed had only a draft (see workflows/invoice/legacy-v1.ts). */
+export type LegacyInvoiceWorkflowInput = Pick<InvoiceWorkflowInput, 'draft' | 'resume'> & Partial<InvoiceWorkflowInput>;
 
 /** A person's command, as the api authenticated them; the workflow checks the role again. */
 export interface DecisionCommand extends Person {

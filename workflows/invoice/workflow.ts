@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { amountDueMinor, initialInvoiceState, type InvoiceState, isTerminal } from '../../src/domain/invoice';
 import { Approval } from './approval';
 import { db, InvoiceContext, mail, nowIso, publishSearchAttributes } from './context';
@@ -24,7 +24,6 @@ const SERIALISED_COMMANDS_PATCH = 'serialised-commands';
 export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<InvoiceState> {
   if (!patched(SERIALISED_COMMANDS_PATCH)) return legacyInvoiceWorkflow(input);
   const { customer, policy, settings } = input;
-  if (!customer || !policy || !settings) throw ApplicationFailure.nonRetryable('invoiceWorkflow needs customer, policy and settings');
   const invoice = new InvoiceContext(input.resume ?? initialInvoiceState(input.draft), customer, policy, settings);
   setHandler(invoiceStateQuery, () => invoice.state);
   const approval = new Approval(invoice);
