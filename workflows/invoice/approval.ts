@@ -3,7 +3,7 @@ import { decideApproval } from '../../src/domain/approval';
 import { parseIsoDuration } from '../../src/domain/duration';
 import { type ApprovalDecisionKind, type ApprovalRecord, type InvoiceCommand, reviseDraft } from '../../src/domain/invoice';
 import { priceLines } from '../../src/domain/lines';
-import { APPROVERS, assertText, db, type InvoiceContext, mail, nowIso, OPERATORS, refuse, refuseDomainError } from './context';
+import { APPROVERS, assertText, db, failureMessage, type InvoiceContext, mail, nowIso, OPERATORS, refuse, refuseDomainError } from './context';
 import { approveUpdate, type DecisionCommand, rejectUpdate, requestChangesUpdate, type SubmitCommand, submitUpdate } from './messages';
 
 /**
@@ -154,7 +154,7 @@ export class Approval {
       // A lost notification must not block the invoice; it is on the timeline for people to see.
       if (!(error instanceof ActivityFailure)) throw error;
       await this.invoice.lock.run(() =>
-        this.invoice.commit({}, { type: 'notification_failed', actor: 'system', detail: { kind, error: error.cause?.message ?? error.message } }),
+        this.invoice.commit({}, { type: 'notification_failed', actor: 'system', detail: { kind, error: failureMessage(error) } }),
       );
     }
   }

@@ -43,6 +43,11 @@ export function refuse(code: ErrorCode, message: string, details?: Record<string
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true, details: details ? [details] : [] });
 }
 
+/** What an activity's failure says, for the timeline: the activity's own message, not Temporal's wrapper. */
+export function failureMessage(error: ActivityFailure): string {
+  return error.cause?.message ?? error.message;
+}
+
 /** Refuses text the database cannot store or the invoice should not print (see src/domain/text). */
 export function assertText(value: string | null | undefined, path: string, kind: TextKind = 'multi-line'): void {
   const problem = value ? textProblem(value, kind) : null;
@@ -102,7 +107,7 @@ export class InvoiceContext {
       if (!(error instanceof ActivityFailure)) throw error;
       const cause = error.cause;
       const type = cause instanceof ApplicationFailure && cause.type && KNOWN_FAILURE_TYPES.includes(cause.type) ? (cause.type as ErrorCode) : 'internal';
-      refuse(type, `the change was not stored: ${cause?.message ?? error.message}`);
+      refuse(type, `the change was not stored: ${failureMessage(error)}`);
     }
   }
 

@@ -1,7 +1,7 @@
 import { ActivityFailure, condition } from '@temporalio/workflow';
 import { lateFeeMinor, scheduleDunning, type ScheduledStep } from '../../src/domain/dunning';
 import { amountDueMinor, isTerminal } from '../../src/domain/invoice';
-import { db, type InvoiceContext, mail, nowIso } from './context';
+import { db, failureMessage, type InvoiceContext, mail, nowIso } from './context';
 
 /**
  * The due date and the policy's reminder steps on durable timers, until the invoice reaches a
@@ -68,7 +68,7 @@ async function remind(invoice: InvoiceContext, step: ScheduledStep): Promise<voi
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     await invoice.lock.run(() =>
-      invoice.commit({}, { type: 'reminder_failed', actor: 'system', detail: { step: step.index, template: step.template, error: error.cause?.message ?? error.message } }),
+      invoice.commit({}, { type: 'reminder_failed', actor: 'system', detail: { step: step.index, template: step.template, error: failureMessage(error) } }),
     );
   }
 }

@@ -1,7 +1,7 @@
 import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { amountDueMinor, initialInvoiceState, type InvoiceState, isTerminal } from '../../src/domain/invoice';
 import { Approval } from './approval';
-import { db, InvoiceContext, mail, nowIso, publishSearchAttributes } from './context';
+import { db, failureMessage, InvoiceContext, mail, nowIso, publishSearchAttributes } from './context';
 import { acceptCorrections } from './corrections';
 import { runDunning } from './dunning';
 import { legacyInvoiceWorkflow } from './legacy-v1';
@@ -72,7 +72,7 @@ async function issueAndSend(invoice: InvoiceContext): Promise<void> {
     );
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    const message = error.cause?.message ?? error.message;
+    const message = failureMessage(error);
     await invoice.lock.run(async () => {
       await invoice.store(() => db.markDeliveryFailed({ invoiceId: invoice.invoiceId, step: 'invoice', error: message }));
       await invoice.commit({ delivery: { ...state.delivery, status: 'failed', lastError: message } }, { type: 'delivery_failed', actor: 'system', detail: { to: customer.email, error: message } });
