@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import { createApp, listen, type RunningApi } from '../src/api/app';
 import { type Config, ConfigError, loadConfig } from '../src/config';
 import { createSql } from '../src/db/client';
@@ -8,7 +7,7 @@ import { migrate } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
 import { connectClient } from '../src/temporal/connection';
 import { installRuntimeLogger } from '../src/temporal/runtime';
-import { createWorker } from '../src/worker';
+import { connectWorker, createWorker } from '../src/worker';
 import { ROOT } from './provision/tools';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from './stack/postgres';
 import { startSmtpSink } from './stack/smtp-sink';
@@ -105,7 +104,7 @@ async function main(): Promise<void> {
   const { applied } = await migrate(sql);
   if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
 
-  const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const workerConnection = await connectWorker(config);
   stops.push({ name: 'worker connection', stop: () => workerConnection.close() });
   const worker = await createWorker({ config, sql, connection: workerConnection });
   const workerDone = worker.run();

@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { ROLES, type Role } from './domain/actor';
 import { DurationError, parseIsoDuration } from './domain/duration';
+import { resolveTemporal, type TemporalConfig } from './temporal/config';
 
-/** Roles of API.md. `admin` may do everything. */
-export const ROLES = ['admin', 'operator', 'approver', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
-
+/** An API key and the person it authenticates, with a role of API.md (`admin` may do everything). */
 export interface ApiKey {
   key: string;
   role: Role;
@@ -17,7 +16,7 @@ export interface Config {
   host: string | undefined;
   /** Unset means "no external PostgreSQL": only `npm start` can then provide an embedded one. */
   databaseUrl: string | undefined;
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: TemporalConfig;
   smtpUrl: string;
   mailFrom: string;
   publicBaseUrl: string;
@@ -33,8 +32,6 @@ export interface Config {
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
-
-const hostPort = /^[^\s:/]+:\d{1,5}$/;
 
 const optionalString = z
   .string()
@@ -84,8 +81,9 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: optionalString.pipe(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an IP address or host name, e.g. "0.0.0.0"').optional()),
   DATABASE_URL: optionalString.pipe(url(['postgres:', 'postgresql:']).optional()),
-  TEMPORAL_ADDRESS: z.string().trim().regex(hostPort, 'must be host:port').default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE are
+  // resolved with a profile file by resolveTemporal below; only the strict boolean is checked here.
+  TEMPORAL_TLS: optionalString.pipe(z.enum(['true', 'false', '1', '0'], 'must be true or false').optional()),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('billing'),
   SMTP_URL: url(['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
   MAIL_FROM: z.string().trim().min(3).default('billflow <billing@billflow.localhost>'),
@@ -119,20 +117,21 @@ const schema = z.object({
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const variable = String(issue.path[0] ?? 'environment');
-      const message = issue.code === 'invalid_type' && env[variable] === undefined ? 'is required' : issue.message;
-      return `  ${variable} ${message}`;
-    });
-    throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  const problems = (parsed.error?.issues ?? []).map((issue) => {
+    const variable = String(issue.path[0] ?? 'environment');
+    const message = issue.code === 'invalid_type' && env[variable] === undefined ? 'is required' : issue.message;
+    return `${variable} ${message}`;
+  });
+  const temporal = resolveTemporal(env, problems);
+  if (!parsed.success || !temporal || problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   const e = parsed.data;
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: { ...temporal, taskQueue: e.TEMPORAL_TASK_QUEUE },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp, listen } from '../../src/api/app';
 import { loadConfig, type Config } from '../../src/config';
 import type { Sql } from '../../src/db/client';
 import { createLogger } from '../../src/logger';
 import { connectClient, type TemporalClient } from '../../src/temporal/connection';
-import { createWorker } from '../../src/worker';
+import { connectWorker, createWorker } from '../../src/worker';
 import { testEnv } from './test-env';
 import { createTestDatabase, type TestDatabase } from './database';
 import { type RunningSmtpSink, startSmtpSink } from '../../scripts/stack/smtp-sink';
@@ -57,7 +57,7 @@ export async function startBillflow(options: { sql: Sql; databaseUrl: string; en
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await connectWorker(config);
   const newWorker = async () => {
     const worker = await createWorker({ config, sql: options.sql, connection, workflowBundle: await workflowBundle() });
     return { worker, running: worker.run() };
