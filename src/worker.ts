@@ -5,6 +5,7 @@ import { type Config, loadConfig, requireDatabaseUrl } from './config';
 import { createSql, type Sql } from './db/client';
 import { migrate } from './db/migrate';
 import { createLogger } from './logger';
+import { temporalConnectionOptions } from './temporal/connection';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { installRuntimeLogger } from './temporal/runtime';
 
@@ -14,6 +15,11 @@ export interface WorkerDeps {
   connection: NativeConnection;
   /** A prebuilt bundle (tests build one per file); by default the worker bundles workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** The worker's connection to Temporal: the same options, TLS and API key as the api's client. */
+export function connectWorker(config: Pick<Config, 'temporal'>): Promise<NativeConnection> {
+  return NativeConnection.connect(temporalConnectionOptions(config.temporal));
 }
 
 /** A worker on billflow's task queue. Stateless: run as many as you need. */
@@ -39,14 +45,15 @@ async function main(): Promise<void> {
   installRuntimeLogger(logger);
   const sql = createSql(requireDatabaseUrl(config, 'npm run worker'));
   await migrate(sql);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await connectWorker(config);
   await registerSearchAttributes(connection, config.temporal.namespace).then(
     (added) => added.length > 0 && logger.info({ added }, 'registered search attributes'),
     // Temporal Cloud and locked-down clusters refuse this: register them there by hand (README).
     (error: unknown) => logger.warn({ err: error }, 'could not register search attributes; register them by hand'),
   );
   const worker = await createWorker({ config, sql, connection });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker running');
+  const { address, namespace, taskQueue, tls, apiKey } = config.temporal;
+  logger.info({ taskQueue, address, namespace, tls: tls !== false, mtls: tls !== false && tls.clientCertPair !== undefined, apiKey: apiKey !== undefined }, 'worker running');
   // Worker.run resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once tasks drain.
   await worker.run();
   await connection.close();
