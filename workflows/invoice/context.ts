@@ -85,7 +85,11 @@ export class InvoiceContext {
   assertCommand(command: InvoiceCommand, actor: Actor, permission: Permission): void {
     const why = refusal(actor, `${command} an invoice`, permission);
     if (why) refuse('forbidden', why);
-    this.assertAllowed(command);
+    // While a change is being stored the status is about to move on, and the read model may already
+    // show the new one (an Update can reach the workflow in the same task as the activity that
+    // stored it, and validators run first). The handler checks the status again holding the lock,
+    // against the state as it is then, and refuses with the same 409.
+    if (!this.lock.busy) this.assertAllowed(command);
   }
 
   assertAllowed(command: InvoiceCommand): void {
