@@ -27,6 +27,17 @@ export interface SentMail {
 /** Failure type of a message the SMTP server refused for good (5xx): retrying cannot help. */
 export const DELIVERY_REJECTED = 'delivery_rejected';
 
+/**
+ * Whether the SMTP server refused the message for good. RFC 5321 makes a 5yz reply permanent and a
+ * 4yz reply transient; 503 (bad sequence of commands) is the exception, a session in the wrong state
+ * rather than a refused message, which can go through on a new connection. An error without a
+ * reply (connection refused or lost, a timeout) is transient too: Temporal retries it.
+ */
+function isPermanentRejection(error: unknown): boolean {
+  const code = (error as { responseCode?: unknown } | null)?.responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600 && code !== 503;
+}
+
 /** Emails of the invoice workflow, rendered from its state and sent over SMTP. */
 export function createEmailActivities(deps: MailDeps) {
   function documentOf(state: InvoiceState, customer: CustomerSnapshot): InvoiceDocument {
@@ -81,8 +92,7 @@ export function createEmailActivities(deps: MailDeps) {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await upsertDelivery(deps.sql, { ...base, status: 'pending', lastError: message, sentAt: null });
-      const code = (error as { responseCode?: number }).responseCode;
-      if (code !== undefined && code >= 500) throw ApplicationFailure.nonRetryable(message, DELIVERY_REJECTED);
+      if (isPermanentRejection(error)) throw ApplicationFailure.nonRetryable(message, DELIVERY_REJECTED);
       throw error;
     }
     const sentAt = new Date().toISOString();

@@ -27,6 +27,9 @@ export interface InvoiceDocument {
 /** The tones of the dunning steps; `final` also attaches a PDF letter. */
 export type ReminderTone = 'friendly' | 'firm' | 'final' | 'collections';
 
+/** An approval email: the request when a draft starts waiting, the escalation when it has waited too long. */
+export type ApprovalKind = 'request' | 'escalation';
+
 export interface RenderedEmail {
   subject: string;
   html: string;

@@ -1,7 +1,9 @@
 import { priceLines } from '../../src/domain/lines';
 import type { InvoiceDocument, ReminderTone } from '../../src/render/document';
 import { emailTemplateSource, renderApprovalEmail, renderInvoiceEmail, renderInvoiceEmailUncached, renderReminderEmail } from '../../src/render/email';
-import { formatBps, RenderError } from '../../src/render/format';
+import { emailCopy } from '../../src/render/email/copy';
+import { formatBps, formatDate, formatQuantity, money, RenderError } from '../../src/render/format';
+import { LANGUAGES, resolveLocale } from '../../src/render/locale';
 import { renderFinalNoticePdf, renderInvoicePdf } from '../../src/render/pdf';
 import { sampleDocument, sampleLineInputs } from '../support/documents';
 
@@ -247,5 +249,150 @@ describe('invoice PDF', () => {
 
   test('when the invoice has no number yet, then no PDF is made', async () => {
     await expect(renderInvoicePdf(sampleDocument({ number: null }))).rejects.toThrow(RenderError);
+  });
+});
+
+describe('the customer\'s locale', () => {
+  /** The sample invoice for a customer in `locale`. */
+  function docIn(locale: string, overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
+    return sampleDocument({ customer: { name: 'Ada Lovelace', email: 'ada@example.com', locale }, ...overrides });
+  }
+
+  test('when the customer is German, then the invoice email is in German with German amounts and dates', async () => {
+    const { subject, html, text } = await renderInvoiceEmail(docIn('de-DE', { feesMinor: 1_500, amountPaidMinor: 10_000 }));
+
+    expect(subject).toBe('Rechnung INV-2026-000042 von Acme Billing GmbH: 1.519,12\u00a0€ fällig am 01.12.2026');
+    expect(html).toContain('<html lang="de-DE"');
+    expect(html).toContain('Der Betrag von <strong>1.519,12\u00a0€</strong> ist zahlbar bis zum <strong>01.12.2026</strong>.');
+    expect(html).toMatch(/Mahngebühren<\/td>\s*<td[^>]*>15,00\u00a0€</);
+    expect(html).toMatch(/Bereits bezahlt<\/td>\s*<td[^>]*>&minus;100,00\u00a0€</);
+    expect(html).toContain('Rechnung ansehen');
+    expect(text.split('\n')[0]).toBe('Guten Tag Ada Lovelace,');
+    expect(text).toMatch(/^Rechnungsdatum: +01\.11\.2026$/m);
+    expect(text).toMatch(/^ {2}2,5 × 91,69\u00a0€, MwSt\. 19\u00a0%: 229,23\u00a0€$/m);
+    expect(text).toMatch(/^ {2}8 × 170,88\u00a0€, 10\u00a0% Rabatt, MwSt\. 7\u00a0%: 1\.230,34\u00a0€$/m);
+    for (const row of [/^Zwischensumme: +1\.472,07\u00a0€$/m, /^MwSt\.: +132,05\u00a0€$/m, /^Gesamtbetrag: +1\.604,12\u00a0€$/m, /^Bereits bezahlt: +-100,00\u00a0€$/m, /^Offener Betrag: +1\.519,12\u00a0€$/m]) {
+      expect(text).toMatch(row);
+    }
+    expect(text).toContain('Gesendet von Acme Billing GmbH <billing@acme.example>');
+    for (const english of ['Invoice', 'Hello', 'Amount due', 'Subtotal', 'View invoice', 'Sent by', 'EUR ']) {
+      expect(html).not.toContain(english);
+      expect(text).not.toContain(english);
+    }
+  });
+
+  test.each([
+    ['friendly', 'Zahlungserinnerung: Rechnung INV-2026-000042 (1.604,12\u00a0€) ist am 01.12.2026 fällig'],
+    ['firm', 'Mahnung: Rechnung INV-2026-000042 (1.604,12\u00a0€) war am 01.12.2026 fällig'],
+    ['final', 'Letzte Mahnung: Rechnung INV-2026-000042 (1.604,12\u00a0€) ist überfällig'],
+    ['collections', 'Rechnung INV-2026-000042 wurde an ein Inkassounternehmen übergeben'],
+  ] as const)('when a German customer gets a %s reminder, then the subject is "%s"', async (tone, subject) => {
+    const email = await renderReminderEmail(docIn('de'), tone, 2);
+
+    expect(email.subject).toBe(subject);
+    expect(email.text).toMatch(/^Offener Betrag: +1\.604,12\u00a0€$/m);
+    expect(email.text).toMatch(/^Mahnstufe: +2$/m);
+    expect(email.html).toContain('Rechnung ansehen');
+  });
+
+  test('when the German reminder is the final notice, then it mentions the attached letter', async () => {
+    const { html, text } = await renderReminderEmail(docIn('de-DE'), 'final', 3);
+
+    for (const part of [html, text]) expect(part).toContain('Unser förmliches Mahnschreiben ist dieser E-Mail als PDF beigefügt.');
+  });
+
+  test.each(['de', 'de-DE', 'de-AT', 'de-CH', 'DE-de', 'de_DE', 'de-!'])('when the locale is "%s", then the email is German', async (locale) => {
+    expect((await renderInvoiceEmail(docIn(locale))).subject).toMatch(/^Rechnung INV-2026-000042 von Acme Billing GmbH: .* fällig am 01\.12\.2026$/);
+  });
+
+  test('when the customer is Austrian or Swiss, then amounts follow that region', async () => {
+    expect((await renderInvoiceEmail(docIn('de-AT'))).subject).toContain('€\u00a01.604,12');
+    expect((await renderInvoiceEmail(docIn('de-CH'))).subject).toMatch(/EUR\u00a01.604\.12/);
+  });
+
+  test.each(['fr-FR', 'en-US', 'xx', '', 'deutsch', 'es'])('when the locale is "%s", then the email falls back to English, exactly as for en-GB', async (locale) => {
+    const english = await renderInvoiceEmail(docIn('en-GB'));
+    const email = await renderInvoiceEmail(docIn(locale));
+
+    expect(email).toEqual(english);
+    expect(email.subject).toBe('Invoice INV-2026-000042 from Acme Billing GmbH: EUR 1,604.12 due 2026-12-01');
+    expect(email.html).toContain('<html lang="en"');
+  });
+
+  test.each(LANGUAGES)('when the copy is %s, then every reminder tone has a subject, label, heading and paragraphs, and only the final notice an attachment note', (language) => {
+    const facts = { number: 'INV-1', dueOn: '2026-12-01', amountDue: 'EUR 1.00' };
+    const tones = emailCopy(language).reminder.tones;
+
+    expect(Object.keys(tones).sort()).toEqual([...TONES].sort());
+    for (const tone of TONES) {
+      const { subject, label, heading, paragraphs, attachmentNote } = tones[tone](facts);
+      for (const words of [subject, label, heading, ...paragraphs]) expect(words.trim()).not.toBe('');
+      expect(paragraphs.length).toBeGreaterThan(0);
+      expect(attachmentNote === null).toBe(tone !== 'final');
+      expect(`${subject} ${paragraphs.join(' ')}`).toContain('INV-1');
+    }
+    expect(new Set(TONES.map((tone) => tones[tone](facts).subject)).size).toBe(TONES.length);
+  });
+
+  test.each(TONES.flatMap((tone) => LANGUAGES.map((language) => [tone, language] as const)))(
+    'when a %s reminder is rendered in %s, then every part has words of that language',
+    async (tone, language) => {
+      const { subject, html, text } = await renderReminderEmail(docIn(language), tone, 1);
+      const notice = emailCopy(language).reminder.tones[tone]({ number: 'INV-2026-000042', dueOn: '', amountDue: '' });
+
+      expect(subject.trim()).not.toBe('');
+      expect(html).toContain(`>${notice.label}</div>`);
+      expect(text.split('\n')[0]).toMatch(new RegExp(`^${notice.label.toUpperCase()}: \\S`));
+      for (const value of Object.values(emailCopy(language).reminder.labels)) expect(html).toContain(value);
+    },
+  );
+
+  test('when the German copy is compared with the English, then every label and reminder is translated', () => {
+    const facts = { number: 'INV-1', dueOn: 'D', amountDue: 'A' };
+    const [en, de] = [emailCopy('en'), emailCopy('de')];
+    const labels = (copy: typeof en) => [copy.invoice.labels, copy.reminder.labels, copy.approval.labels];
+
+    for (const [index, group] of labels(de).entries()) {
+      for (const [key, value] of Object.entries(group)) {
+        expect(value.trim()).not.toBe('');
+        expect(value).not.toBe((labels(en)[index] as Record<string, string>)[key]);
+      }
+    }
+    for (const tone of TONES) {
+      const [english, german] = [en.reminder.tones[tone](facts), de.reminder.tones[tone](facts)];
+      expect(german.subject).not.toBe(english.subject);
+      expect(german.paragraphs).toHaveLength(english.paragraphs.length);
+    }
+  });
+
+  test('when the approvers read German, then the approval email is German; by default it stays English whatever the customer', async () => {
+    const draft = docIn('de-DE', { number: null, issuedAt: null, dueAt: null });
+
+    const german = await renderApprovalEmail(draft, 'escalation', '2026-10-28T10:00:00.000Z', 'de');
+    expect(german.subject).toBe('Eskalation: Rechnung für Ada Lovelace (1.604,12\u00a0€) wartet seit dem 28.10.2026');
+    expect(german.text).toMatch(/^Rechnung: +Entwurf, Nummer folgt bei Ausstellung$/m);
+    expect(german.html).toContain('Rechnung prüfen');
+    expect((await renderApprovalEmail(draft, 'request', '2026-10-28T10:00:00.000Z')).subject).toBe('Approval needed: invoice for Ada Lovelace (EUR 1,604.12)');
+  });
+
+  test.each([
+    [123_456, '1.234,56\u00a0€'],
+    [-10_000, '-100,00\u00a0€'],
+    [0, '0,00\u00a0€'],
+    // The largest sum billflow stores: through a float it would print ",90".
+    [Number.MAX_SAFE_INTEGER, '90.071.992.547.409,91\u00a0€'],
+  ])('when %i euro cents are shown in German, then they read "%s"', (amountMinor, shown) => {
+    expect(money({ currency: 'EUR' }, amountMinor, resolveLocale('de-DE'))).toBe(shown);
+  });
+
+  test('when other German figures are formatted, then they use a decimal comma and the UTC calendar date', () => {
+    const de = resolveLocale('de-DE');
+
+    expect(money({ currency: 'KWD' }, 1_234_567, de)).toBe('1.234,567\u00a0KWD');
+    expect(money({ currency: 'JPY' }, 132_000, de)).toBe('132.000\u00a0¥');
+    expect(formatBps(750, de)).toBe('7,5\u00a0%');
+    expect(formatQuantity('0.75', de)).toBe('0,75');
+    expect(formatDate('2026-12-31T23:30:00.000Z', de)).toBe('31.12.2026');
+    expect(() => formatDate('not a date', de)).toThrow(RenderError);
   });
 });
