@@ -3,11 +3,12 @@ import type { Transporter } from 'nodemailer';
 import type { Sql } from '../src/db/client';
 import { findDelivery, upsertDelivery } from '../src/db/deliveries';
 import type { ReminderTemplate } from '../src/domain/dunning';
-import { feesMinor, type InvoiceState } from '../src/domain/invoice';
+import type { InvoiceState } from '../src/domain/invoice';
 import { buildInvoiceDocument } from '../src/render/build-document';
 import type { InvoiceDocument, RenderedEmail } from '../src/render/document';
 import { renderApprovalEmail, renderInvoiceEmail, renderReminderEmail } from '../src/render/email';
 import { renderFinalNoticePdf, renderInvoicePdf } from '../src/render/pdf';
+import { RenderError } from '../src/render/format';
 import type { CustomerSnapshot } from '../src/domain/customer';
 
 export interface MailDeps {
@@ -40,27 +41,7 @@ function isPermanentRejection(error: unknown): boolean {
 
 /** Emails of the invoice workflow, rendered from its state and sent over SMTP. */
 export function createEmailActivities(deps: MailDeps) {
-  function documentOf(state: InvoiceState, customer: CustomerSnapshot): InvoiceDocument {
-    const d = state.draft;
-    return buildInvoiceDocument(
-      {
-        invoiceId: d.id,
-        number: state.number,
-        currency: d.currency,
-        issuedAt: state.issuedAt,
-        dueAt: state.dueAt,
-        customer: { name: customer.name, email: customer.email, locale: customer.locale },
-        lines: d.lines,
-        subtotalMinor: d.subtotalMinor,
-        taxMinor: d.taxMinor,
-        totalMinor: d.totalMinor,
-        feesMinor: feesMinor(state),
-        amountPaidMinor: state.amountPaidMinor,
-        memo: d.memo,
-      },
-      deps,
-    );
-  }
+  const documentOf = (state: InvoiceState, customer: CustomerSnapshot): InvoiceDocument => buildInvoiceDocument(state, customer, deps);
 
   /**
    * Sends one message per invoice and step, at most once successfully: a delivery already marked
@@ -101,7 +82,7 @@ export function createEmailActivities(deps: MailDeps) {
   }
 
   return {
-    async sendInvoiceEmail({ state, customer }: { state: InvoiceState; customer: CustomerSnapshot }): Promise<SentMail> {
+    sendInvoiceEmail: ({ state, customer }: { state: InvoiceState; customer: CustomerSnapshot }): Promise<SentMail> => rendered(async () => {
       const doc = documentOf(state, customer);
       return deliver({
         invoiceId: doc.invoiceId,
@@ -110,9 +91,9 @@ export function createEmailActivities(deps: MailDeps) {
         email: await renderInvoiceEmail(doc),
         attachments: [{ filename: `${doc.number ?? doc.invoiceId}.pdf`, content: await renderInvoicePdf(doc) }],
       });
-    },
+    }),
 
-    async sendReminder(args: { state: InvoiceState; customer: CustomerSnapshot; step: { index: number; template: ReminderTemplate } }): Promise<SentMail> {
+    sendReminder: (args: { state: InvoiceState; customer: CustomerSnapshot; step: { index: number; template: ReminderTemplate } }): Promise<SentMail> => rendered(async () => {
       const doc = documentOf(args.state, args.customer);
       const attachments = [{ filename: `${doc.number ?? doc.invoiceId}.pdf`, content: await renderInvoicePdf(doc) }];
       if (args.step.template === 'final') {
@@ -125,9 +106,9 @@ export function createEmailActivities(deps: MailDeps) {
         email: await renderReminderEmail(doc, args.step.template, args.step.index + 1),
         attachments,
       });
-    },
+    }),
 
-    async notifyApprovers(args: { state: InvoiceState; customer: CustomerSnapshot; kind: 'request' | 'escalation'; waitingSince: string }): Promise<SentMail> {
+    notifyApprovers: (args: { state: InvoiceState; customer: CustomerSnapshot; kind: 'request' | 'escalation'; waitingSince: string }): Promise<SentMail> => rendered(async () => {
       const doc = documentOf(args.state, args.customer);
       const submissions = args.state.approvals.filter((a) => a.decision === 'changes_requested').length;
       return deliver({
@@ -137,6 +118,18 @@ export function createEmailActivities(deps: MailDeps) {
         email: await renderApprovalEmail(doc, args.kind, args.waitingSince),
         attachments: [],
       });
-    },
+    }),
   };
+}
+
+/** Failure type of a document that cannot be rendered (an unissued invoice's PDF): every retry would fail alike. */
+export const RENDER_FAILED = 'render_failed';
+
+async function rendered<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RenderError) throw ApplicationFailure.nonRetryable(error.message, RENDER_FAILED);
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
+import type { ReminderTemplate } from '../domain/dunning';
 import type { PricedLine } from '../domain/lines';
 
-/** Everything an invoice email or PDF shows. Built by the activities from the workflow's state. */
+/** Everything an invoice email or PDF shows: built from the invoice's facts by buildInvoiceDocument. */
 export interface InvoiceDocument {
   invoiceId: string;
   /** Null only for documents about unissued drafts (approval requests). */
@@ -24,8 +25,8 @@ export interface InvoiceDocument {
   issuer: { name: string; email: string };
 }
 
-/** The tones of the dunning steps; `final` also attaches a PDF letter. */
-export type ReminderTone = 'friendly' | 'firm' | 'final' | 'collections';
+/** A reminder's tone is its dunning step's template; `final` also attaches a PDF letter. */
+export type ReminderTone = ReminderTemplate;
 
 /** An approval email: the request when a draft starts waiting, the escalation when it has waited too long. */
 export type ApprovalKind = 'request' | 'escalation';

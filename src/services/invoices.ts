@@ -21,7 +21,6 @@ import {
   createDraft,
   type DraftRequest,
   type FeeRecord,
-  feesMinor,
   initialInvoiceState,
   type InvoiceFacts,
   type InvoiceState,
@@ -313,24 +312,7 @@ export function createInvoiceService(
         throw new AppError({ code: ErrorCode.conflict, message: `the invoice is ${r.status}: it has a PDF once it is issued`, extra: { status: r.status } });
       }
       const customer = await findCustomer(sql, r.customerId);
-      const document = buildInvoiceDocument(
-        {
-          invoiceId: r.id,
-          number: r.number,
-          currency: r.currency,
-          issuedAt: r.issuedAt,
-          dueAt: r.dueAt,
-          customer: { name: customer?.name ?? '', email: customer?.email ?? '', locale: customer?.locale ?? 'en' },
-          lines: r.lines,
-          subtotalMinor: r.subtotalMinor,
-          taxMinor: r.taxMinor,
-          totalMinor: r.totalMinor,
-          feesMinor: feesMinor(stored),
-          amountPaidMinor: r.amountPaidMinor,
-          memo: r.memo,
-        },
-        config,
-      );
+      const document = buildInvoiceDocument(factsOf(stored), { name: customer?.name ?? '', email: customer?.email ?? '', locale: customer?.locale ?? 'en' }, config);
       return { number: r.number, pdf: await renderInvoicePdf(document) };
     },
   };

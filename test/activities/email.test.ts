@@ -4,7 +4,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createTransport } from 'nodemailer';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { createEmailActivities, DELIVERY_REJECTED, type MailDeps, type SentMail } from '../../activities/email';
+import { createEmailActivities, DELIVERY_REJECTED, type MailDeps, RENDER_FAILED, type SentMail } from '../../activities/email';
 import { freePort } from '../../scripts/stack/ports';
 import { insertCustomer } from '../../src/db/customers';
 import { findDelivery } from '../../src/db/deliveries';
@@ -154,6 +154,18 @@ describe('sending an email', () => {
     expect(isRetried(error)).toBe(true);
     expect(error).not.toHaveProperty('responseCode');
     expect(await findDelivery(db.sql, invoiceId, 'invoice')).toMatchObject({ status: 'pending', lastError: expect.any(String) });
+  });
+
+  test('when the invoice cannot be rendered (it has no number), then the activity fails for good and sends nothing', async () => {
+    const { state, customer } = await issuedInvoice('unrenderable@customer.test');
+    const unissued: InvoiceState = { ...state, status: 'draft', number: null, issuedAt: null };
+    const error = await new MockActivityEnvironment({ attempt: 1 }, { logger })
+      .run(() => activities(smtpPort).sendInvoiceEmail({ state: unissued, customer }))
+      .catch((failure: unknown) => failure);
+
+    expect(error).toMatchObject({ nonRetryable: true, type: RENDER_FAILED, message: expect.stringContaining('is not issued') });
+    expect(received).not.toContain('unrenderable@customer.test');
+    expect(await findDelivery(db.sql, state.draft.id, 'invoice')).toBeNull();
   });
 
   test('when the server accepts the message, then it is recorded as sent and a retried activity does not send it again', async () => {
