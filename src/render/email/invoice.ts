@@ -18,7 +18,7 @@ interface LineView {
   discount: string | null;
 }
 
-interface InvoiceView {
+interface InvoiceEmailModel {
   layout: LayoutView;
   preview: string;
   heading: string;
@@ -39,7 +39,7 @@ interface InvoiceView {
   labels: InvoiceCopy['labels'];
 }
 
-const template = cachedTemplate<InvoiceView>('invoice');
+const template = cachedTemplate<InvoiceEmailModel>('invoice');
 
 export async function renderInvoiceEmail(doc: InvoiceDocument): Promise<RenderedEmail> {
   return invoiceEmail(doc, await template());
@@ -51,16 +51,16 @@ export async function renderInvoiceEmail(doc: InvoiceDocument): Promise<Rendered
  * per process. It shows what the cache saves; nothing else should call it.
  */
 export async function renderInvoiceEmailUncached(doc: InvoiceDocument): Promise<RenderedEmail> {
-  return invoiceEmail(doc, await compileTemplate<InvoiceView>('invoice'));
+  return invoiceEmail(doc, await compileTemplate<InvoiceEmailModel>('invoice'));
 }
 
-function invoiceEmail(doc: InvoiceDocument, render: Template<InvoiceView>): RenderedEmail {
+function invoiceEmail(doc: InvoiceDocument, render: Template<InvoiceEmailModel>): RenderedEmail {
   const locale = resolveLocale(doc.customer.locale);
   const copy = emailCopy(locale.language);
   const { labels } = copy.invoice;
   const issued = assertIssued(doc, locale);
   const facts: InvoiceFacts = { number: issued.number, issuer: doc.issuer.name, amountDue: money(doc, doc.amountDueMinor, locale), dueOn: issued.dueOn };
-  const view: InvoiceView = {
+  const view: InvoiceEmailModel = {
     layout: layoutView(doc, locale, copy, copy.invoice.subject(facts)),
     number: issued.number,
     issuedOn: issued.issuedOn,
