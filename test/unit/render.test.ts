@@ -6,31 +6,11 @@ import { formatBps, formatDate, formatQuantity, money, RenderError } from '../..
 import { LANGUAGES, resolveLocale } from '../../src/render/locale';
 import { renderFinalNoticePdf, renderInvoicePdf } from '../../src/render/pdf';
 import { sampleDocument, sampleLineInputs } from '../support/documents';
+import { readPdfText } from '../support/pdf-text';
 
 const TONES: ReminderTone[] = ['friendly', 'firm', 'final', 'collections'];
 
-/**
- * The text of a PDF rendered with `compress: false`, page by page, and its title. PDF readers for
- * Node (pdf.js) load their worker with import(), which jest refuses, so this reads pdfkit's own plain
- * output: the pages in /Kids order, each page's content stream, and in it every TJ string as one run.
- * Standard fonts write text as WinAnsi hex strings, which is Latin-1 for the text we print.
- */
-function readPdf(pdf: Buffer): { pages: string[]; title: string | undefined } {
-  const source = pdf.toString('latin1');
-  const objects = new Map([...source.matchAll(/^(\d+) 0 obj\n([\s\S]*?)\nendobj$/gm)].map(([, id, body]) => [id, body ?? '']));
-  const reference = (body: string | undefined, key: string) => new RegExp(`/${key} (\\d+) 0 R`).exec(body ?? '')?.[1];
-  const kids = /\/Type \/Pages\n[\s\S]*?\/Kids \[([^\]]*)\]/.exec(source)?.[1] ?? '';
-  const pages = [...kids.matchAll(/(\d+) 0 R/g)].map(([, pageId]) => {
-    const stream = objects.get(reference(objects.get(pageId ?? ''), 'Contents') ?? '') ?? '';
-    const runs = [...stream.matchAll(/\[([^\]]*)\] TJ/g)].map(([, parts]) =>
-      [...(parts ?? '').matchAll(/<([0-9a-f]*)>/g)].map(([, hex]) => Buffer.from(hex ?? '', 'hex').toString('latin1')).join(''),
-    );
-    return runs.join('\n');
-  });
-  const titleId = [...objects.values()].map((body) => reference(body, 'Title')).find((id) => id !== undefined);
-  const title = objects.get(titleId ?? '')?.replace(/^\(|\)$/g, '');
-  return { pages, title };
-}
+const readPdf = (pdf: Buffer) => readPdfText(pdf, '\n');
 
 function occurrences(haystack: string, needle: string): number {
   return haystack.split(needle).length - 1;
