@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { CHARGE_KINDS, CHARGE_STATUSES, PERIOD } from '../domain/charge';
 import { CUSTOMER_APPROVALS } from '../domain/customer';
 import { REMINDER_TEMPLATES } from '../domain/dunning';
 import { type ApprovalDecisionKind, type DeliveryState, INVOICE_STATUSES, PAYMENT_METHODS } from '../domain/invoice';
 import { isCurrencyCode } from '../domain/money';
 import { ErrorCode } from '../errors';
 import { CURSOR_PATTERN } from './pagination';
+import { cancelChargeBody, createChargeBody, listChargesQuery } from './charges/schemas';
 import { createCustomerBody } from './customers/schemas';
 import { createDunningPolicyBody } from './dunning-policies/schemas';
 import { commentBody, createInvoiceBody, paymentBody, reasonBody, resolutionBody, submitBody } from './invoices/schemas';
@@ -64,7 +66,7 @@ function describeChecks(ctx: { zodSchema: unknown; jsonSchema: JsonSchema }): vo
   }
   // Rules the invoice routes check after parsing (API.md: "dueAt? | paymentTermsDays?", "unitPrice | unitPriceMinor").
   if (zodSchema === createInvoiceBody) jsonSchema.not = { required: ['dueAt', 'paymentTermsDays'] };
-  if (zodSchema === invoiceLine) jsonSchema.oneOf = [{ required: ['unitPrice'] }, { required: ['unitPriceMinor'] }];
+  if (zodSchema === invoiceLine || zodSchema === createChargeBody) jsonSchema.oneOf = [{ required: ['unitPrice'] }, { required: ['unitPriceMinor'] }];
   if (zodSchema === invoiceLine.shape.unitPrice.unwrap()) addPattern(jsonSchema, DECIMAL);
   if (zodSchema === invoiceLine.shape.quantity) {
     const members = (jsonSchema.anyOf as JsonSchema[] | undefined) ?? [{ type: 'string' }, { type: 'number' }];
@@ -180,6 +182,26 @@ const dunningPolicyView = z.looseObject({
   ),
 });
 
+const chargeView = z.looseObject({
+  id: z.string(),
+  status: z.enum(CHARGE_STATUSES).describe('"billed" with invoiceId'),
+  period: z.string().regex(PERIOD),
+  customerId: z.string(),
+  currency: z.string(),
+  description: z.string(),
+  kind: z.enum(CHARGE_KINDS),
+  quantity: z.string(),
+  unitPriceMinor: minor,
+  taxRateBps: z.int(),
+  amountMinor: minor.describe('quantity × unit price, rounded half away from zero; before tax'),
+  occurredAt: timestamp,
+  invoiceId: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: timestamp,
+  cancelledBy: z.string().nullable(),
+  cancelledAt: timestamp.nullable(),
+});
+
 const pageOf = (item: JsonSchema) => ({
   type: 'object',
   required: ['data', 'nextCursor'],
@@ -290,6 +312,7 @@ export function openApiDocument(): unknown {
         Invoice: responseSchema(invoiceView),
         InvoiceSummary: responseSchema(invoiceSummary),
         DunningPolicy: responseSchema(dunningPolicyView),
+        Charge: responseSchema(chargeView),
       },
       responses: ERROR_RESPONSES,
     },
@@ -397,6 +420,39 @@ export function openApiDocument(): unknown {
           operationId: 'getDunningPolicy',
           parameters: idParam('dunning policy'),
           responses: { '200': json('the policy', ref('DunningPolicy')), ...errors(...READ_ERRORS, '404') },
+        },
+      },
+      '/charges': {
+        post: {
+          operationId: 'createCharge',
+          description: 'operator or admin; the currency is the customer\'s',
+          parameters: [idempotencyKey],
+          requestBody: body(createChargeBody),
+          responses: {
+            '201': json('the pending charge', ref('Charge'), { Location: { required: true, schema: { type: 'string', pattern: '^/charges/' } } }),
+            ...errors(...WRITE_ERRORS, '409'),
+          },
+        },
+        get: {
+          operationId: 'listCharges',
+          parameters: queryParams(listChargesQuery),
+          responses: { '200': json('a page of charges, oldest first', pageOf(ref('Charge'))), ...errors('400', ...READ_ERRORS) },
+        },
+      },
+      '/charges/{id}': {
+        get: {
+          operationId: 'getCharge',
+          parameters: idParam('charge'),
+          responses: { '200': json('the charge', ref('Charge')), ...errors(...READ_ERRORS, '404') },
+        },
+      },
+      '/charges/{id}/cancel': {
+        post: {
+          operationId: 'cancelCharge',
+          description: 'operator or admin; a pending charge is cancelled, a cancelled one answered as it is',
+          parameters: idParam('charge'),
+          requestBody: body(cancelChargeBody, false),
+          responses: { '200': json('the charge, cancelled', ref('Charge')), ...errors(...WRITE_ERRORS, '404', '409') },
         },
       },
     },

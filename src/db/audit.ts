@@ -5,7 +5,7 @@ import type { AuditEventType } from '../domain/audit';
 export interface AuditEvent {
   /** Unique per business event (e.g. `invoice:inv_1:approved`), so a retried write lands once. */
   eventKey: string;
-  entityType: 'invoice' | 'customer';
+  entityType: 'invoice' | 'customer' | 'charge';
   entityId: string;
   type: AuditEventType;
   actor: string;

@@ -1,5 +1,5 @@
 /**
- * The names of the events on an invoice's and a customer's timeline (the append-only audit trail).
+ * The names of the events on an invoice's, a customer's and a charge's timeline (the append-only audit trail).
  * Every writer and reader uses these: a new kind of event is added here first.
  */
 
@@ -30,4 +30,7 @@ export type InvoiceEventType = (typeof INVOICE_EVENT_TYPES)[number];
 export const CUSTOMER_EVENT_TYPES = ['created', 'created_without_approval'] as const;
 export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
 
-export type AuditEventType = InvoiceEventType | CustomerEventType;
+export const CHARGE_EVENT_TYPES = ['created', 'cancelled'] as const;
+export type ChargeEventType = (typeof CHARGE_EVENT_TYPES)[number];
+
+export type AuditEventType = InvoiceEventType | CustomerEventType | ChargeEventType;

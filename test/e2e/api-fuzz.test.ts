@@ -55,6 +55,7 @@ interface Seeded {
   customers: string[];
   invoices: string[];
   policies: string[];
+  charges: string[];
 }
 
 async function create(pathname: string, body: object): Promise<string> {
@@ -63,7 +64,7 @@ async function create(pathname: string, body: object): Promise<string> {
   return res.body.id as string;
 }
 
-/** Customers with each approval rule and invoices of each: drafts awaiting approval and issued ones. */
+/** Customers with each approval rule, invoices of each (drafts awaiting approval and issued ones), and charges. */
 async function seed(): Promise<Seeded> {
   const policy = await create('/dunning-policies', { name: 'fuzz', steps: [{ offset: 'P7D', template: 'friendly' }] });
   const customers = [
@@ -76,7 +77,13 @@ async function seed(): Promise<Seeded> {
       invoices.push(await create('/invoices', { customerId, lines: [{ description: 'Consulting', quantity: '2.5', unitPrice }] }));
     }
   }
-  return { customers, invoices, policies: [policy, 'default'] };
+  const charges: string[] = [];
+  for (const customerId of customers) {
+    for (const kind of ['one_off', 'time', 'usage']) {
+      charges.push(await create('/charges', { customerId, kind, description: `Fuzz ${kind}`, quantity: '3', unitPriceMinor: 2500 }));
+    }
+  }
+  return { customers, invoices, policies: [policy, 'default'], charges };
 }
 
 /** schemathesis.toml: dictionaries of the seeded ids, bound to the parameters that name them. */
@@ -92,6 +99,8 @@ function configToml(seeded: Seeded): string {
     `values = ${list(seeded.invoices)}`,
     '[dictionaries.policy-ids]',
     `values = ${list(seeded.policies)}`,
+    '[dictionaries.charge-ids]',
+    `values = ${list(seeded.charges)}`,
     '[parameters]',
     `"body.customerId" = ${bind('customer-ids', 0.7)}`,
     `"query.customerId" = ${bind('customer-ids', 0.5)}`,
@@ -100,6 +109,7 @@ function configToml(seeded: Seeded): string {
       ['^/invoices/\\{id\\}', 'invoice-ids'],
       ['^/customers/\\{id\\}$', 'customer-ids'],
       ['^/dunning-policies/\\{id\\}$', 'policy-ids'],
+      ['^/charges/\\{id\\}', 'charge-ids'],
     ].flatMap(([pattern, dictionary]) => [
       '[[operations]]',
       `include-path-regex = ${JSON.stringify(pattern)}`,
