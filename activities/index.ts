@@ -1,4 +1,5 @@
 import type { Sql } from '../src/db/client';
+import { createBillingRunActivities } from './billing-runs';
 import { createEmailActivities, type MailDeps } from './email';
 import { createInvoiceActivities } from './invoices';
 
@@ -13,6 +14,7 @@ export interface ActivityDeps extends MailDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createInvoiceActivities(deps),
+    ...createBillingRunActivities(deps),
     ...createEmailActivities(deps),
   };
 }

@@ -1,2 +1,3 @@
 // Every workflow the worker runs, in one module (the worker bundles this file).
 export { invoiceWorkflow } from './invoice/workflow';
+export { billingRunWorkflow } from './billing-run/workflow';

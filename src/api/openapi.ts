@@ -5,7 +5,9 @@ import { REMINDER_TEMPLATES } from '../domain/dunning';
 import { type ApprovalDecisionKind, type DeliveryState, INVOICE_STATUSES, PAYMENT_METHODS } from '../domain/invoice';
 import { isCurrencyCode } from '../domain/money';
 import { ErrorCode } from '../errors';
+import { BILLING_RUN_STATUSES } from '../db/billing-runs';
 import { CURSOR_PATTERN } from './pagination';
+import { cancelBillingRunBody, listBillingRunsQuery, listRunInvoicesQuery, startBillingRunBody } from './billing-runs/schemas';
 import { cancelChargeBody, createChargeBody, listChargesQuery } from './charges/schemas';
 import { createCustomerBody } from './customers/schemas';
 import { createDunningPolicyBody } from './dunning-policies/schemas';
@@ -139,6 +141,7 @@ const invoiceSummary = z.looseObject({
   createdBy: z.string(),
   createdAt: timestamp,
   creditNoteNumber: z.string().nullable(),
+  billingRunId: z.string().nullable().describe('the billing run that made the invoice; null for one made by hand'),
   delivery,
 });
 
@@ -200,6 +203,33 @@ const chargeView = z.looseObject({
   createdAt: timestamp,
   cancelledBy: z.string().nullable(),
   cancelledAt: timestamp.nullable(),
+});
+
+const billingRunStarted = z.looseObject({
+  id: z.string().describe('`run_<period>` for a real run; a dry run\'s id has `_dry_` after the period'),
+  period: z.string().regex(PERIOD),
+  status: z.enum(BILLING_RUN_STATUSES),
+  dryRun: z.boolean(),
+});
+
+const billingRunView = billingRunStarted.extend({
+  counts: z.looseObject({
+    planned: z.int().min(0).describe('customers and currencies found with pending charges'),
+    created: z.int().min(0).describe('invoices created (for a dry run: previews)'),
+    issued: z.int().min(0).describe('invoices of the run that have a number'),
+    sent: z.int().min(0).describe('invoices of the run whose email went out'),
+    failed: z.int().min(0),
+  }),
+  totals: z.array(z.looseObject({ currency: z.string(), totalMinor: minor })).describe('per currency, in currency order'),
+  startedAt: timestamp,
+  finishedAt: timestamp.nullable(),
+});
+
+const billingRunPreview = z.looseObject({
+  customerId: z.string(),
+  currency: z.string(),
+  lines: invoiceView.shape.lines,
+  totalMinor: minor,
 });
 
 const pageOf = (item: JsonSchema) => ({
@@ -313,6 +343,8 @@ export function openApiDocument(): unknown {
         InvoiceSummary: responseSchema(invoiceSummary),
         DunningPolicy: responseSchema(dunningPolicyView),
         Charge: responseSchema(chargeView),
+        BillingRun: responseSchema(billingRunView),
+        BillingRunPreview: responseSchema(billingRunPreview),
       },
       responses: ERROR_RESPONSES,
     },
@@ -453,6 +485,58 @@ export function openApiDocument(): unknown {
           parameters: idParam('charge'),
           requestBody: body(cancelChargeBody, false),
           responses: { '200': json('the charge, cancelled', ref('Charge')), ...errors(...WRITE_ERRORS, '404', '409') },
+        },
+      },
+      '/billing-runs': {
+        post: {
+          operationId: 'startBillingRun',
+          description:
+            'operator or admin. Bills every pending charge of `period` or earlier, one invoice per customer and currency, each following its customer\'s approval policy. ' +
+            'A period has one run: posting it again (or at the same time) answers 200 with the same run, even with other `customerIds`. A dry run creates nothing; each is a new run.',
+          parameters: [idempotencyKey],
+          requestBody: body(startBillingRunBody),
+          responses: {
+            '202': json('the run, started', responseSchema(billingRunStarted), { Location: { required: true, schema: { type: 'string', pattern: '^/billing-runs/' } } }),
+            '200': json('the period\'s run, started before', responseSchema(billingRunStarted), { Location: { required: true, schema: { type: 'string', pattern: '^/billing-runs/' } } }),
+            ...errors(...WRITE_ERRORS, '409'),
+          },
+        },
+        get: {
+          operationId: 'listBillingRuns',
+          parameters: queryParams(listBillingRunsQuery),
+          responses: { '200': json('a page of runs, oldest first, their counts as last recorded', pageOf(ref('BillingRun'))), ...errors('400', ...READ_ERRORS) },
+        },
+      },
+      '/billing-runs/{id}': {
+        get: {
+          operationId: 'getBillingRun',
+          parameters: idParam('billing run'),
+          responses: { '200': json('the run and its counts', ref('BillingRun')), ...errors(...READ_ERRORS, '404') },
+        },
+      },
+      '/billing-runs/{id}/invoices': {
+        get: {
+          operationId: 'listBillingRunInvoices',
+          parameters: [...idParam('billing run'), ...queryParams(listRunInvoicesQuery)],
+          responses: {
+            '200': json(
+              'a page of the run\'s invoices, oldest first; for a dry run, the previews of the invoices it would create, by customer and currency',
+              pageOf({ anyOf: [ref('InvoiceSummary'), ref('BillingRunPreview')] }),
+            ),
+            ...errors('400', ...READ_ERRORS, '404'),
+          },
+        },
+      },
+      '/billing-runs/{id}/cancel': {
+        post: {
+          operationId: 'cancelBillingRun',
+          description: 'operator or admin. The run creates no further invoices (those created stay) and becomes cancelled, or completed if it finished first; 409 for a run that has ended',
+          parameters: idParam('billing run'),
+          requestBody: body(cancelBillingRunBody, false),
+          responses: {
+            '202': json('the run, asked to stop', responseSchema(z.looseObject({ id: z.string(), status: z.enum(BILLING_RUN_STATUSES) }))),
+            ...errors(...WRITE_ERRORS, '404', '409'),
+          },
         },
       },
     },

@@ -1,6 +1,6 @@
 import type { Charge, ChargeKind, ChargeStatus } from '../domain/charge';
 import { appendAuditEvent } from './audit';
-import type { Sql } from './client';
+import type { Sql, Tx } from './client';
 import { toIso, toMinor } from './client';
 import type { PageCursor } from './customers';
 
@@ -129,4 +129,63 @@ export async function cancelPendingCharge(sql: Sql, id: string, by: string, at: 
     return cancelled;
   });
   return row ? toCharge(row) : null;
+}
+
+/** A customer and currency with pending charges: what one invoice of a billing run bills. */
+export interface ChargeGroup {
+  customerId: string;
+  currency: string;
+}
+
+/**
+ * The next `limit` customers and currencies with charges pending in `period` or earlier, in
+ * (customer, currency) order after `after`; only `customerIds` when given. A billing run pages
+ * through these, so each answer stays small whatever the number of customers.
+ */
+export async function pendingChargeGroups(
+  sql: Sql,
+  f: { period: string; customerIds: readonly string[] | null; after: ChargeGroup | null; limit: number },
+): Promise<ChargeGroup[]> {
+  const rows = await sql<{ customer_id: string; currency: string }[]>`
+    select distinct customer_id, currency
+    from charges
+    where status = 'pending'
+      and period <= ${f.period}
+      and ${f.customerIds ? sql`customer_id in ${sql(f.customerIds as string[])}` : sql`true`}
+      and ${f.after ? sql`(customer_id, currency) > (${f.after.customerId}, ${f.after.currency})` : sql`true`}
+    order by customer_id, currency
+    limit ${f.limit}`;
+  return rows.map((r) => ({ customerId: r.customer_id, currency: r.currency.trim() }));
+}
+
+/**
+ * The charges of one customer and currency pending in `period` or earlier, oldest first. With
+ * `lock`, inside a transaction, they stay locked until it ends: a concurrent cancel waits, then
+ * finds them billed.
+ */
+export async function pendingChargesOf(tx: Sql | Tx, g: ChargeGroup & { period: string }, lock: boolean): Promise<Charge[]> {
+  const rows = await tx<ChargeRow[]>`
+    select *
+    from charges
+    where customer_id = ${g.customerId}
+      and currency = ${g.currency}
+      and status = 'pending'
+      and period <= ${g.period}
+    order by created_at, id
+    ${lock ? tx`for update` : tx``}`;
+  return rows.map(toCharge);
+}
+
+/** Marks charges billed by an invoice (of a run); only those still pending change. */
+export async function markChargesBilled(tx: Tx, ids: readonly string[], invoiceId: string, billingRunId: string | null): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await tx`
+    update charges
+    set status = 'billed',
+        invoice_id = ${invoiceId},
+        billing_run_id = ${billingRunId}
+    where id in ${tx(ids as string[])}
+      and status = 'pending'
+    returning id`;
+  return rows.length;
 }

@@ -31,6 +31,7 @@ export interface InvoiceRecord {
   issuedAt: string | null;
   updatedAt: string;
   creditNoteNumber: string | null;
+  billingRunId: string | null;
 }
 
 interface InvoiceRow {
@@ -55,6 +56,7 @@ interface InvoiceRow {
   issued_at: Date | null;
   updated_at: Date;
   credit_note_number: string | null;
+  billing_run_id: string | null;
 }
 
 interface LineRow {
@@ -107,6 +109,29 @@ function toInvoice(row: InvoiceRow, lines: PricedLine[]): InvoiceRecord {
     issuedAt: toIso(row.issued_at),
     updatedAt: toIso(row.updated_at) ?? '',
     creditNoteNumber: row.credit_note_number,
+    billingRunId: row.billing_run_id,
+  };
+}
+
+/** The draft an invoice row was made from (a billing run that finds its invoice already stored starts its workflow from it). */
+export function draftOf(r: InvoiceRecord): InvoiceDraft {
+  return {
+    id: r.id,
+    customerId: r.customerId,
+    currency: r.currency,
+    pricesIncludeTax: r.pricesIncludeTax,
+    lines: r.lines,
+    subtotalMinor: r.subtotalMinor,
+    taxMinor: r.taxMinor,
+    totalMinor: r.totalMinor,
+    dueAt: r.dueAt,
+    paymentTermsDays: r.paymentTermsDays,
+    dunningPolicyId: r.dunningPolicyId,
+    approval: r.approval,
+    memo: r.memo,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt,
+    billingRunId: r.billingRunId,
   };
 }
 
@@ -115,27 +140,30 @@ function toInvoice(row: InvoiceRow, lines: PricedLine[]): InvoiceRecord {
  * activity retried after a crash finds the row and changes nothing.
  */
 export async function insertDraftInvoice(sql: Sql, d: InvoiceDraft): Promise<void> {
-  await sql.begin(async (tx) => {
-    const inserted = await tx`
-      insert into invoices (id, customer_id, status, currency, prices_include_tax, subtotal_minor, tax_minor,
-                            total_minor, due_at, payment_terms_days, dunning_policy_id, approval, memo,
-                            created_by, created_at, updated_at)
-      values (${d.id}, ${d.customerId}, 'draft', ${d.currency}, ${d.pricesIncludeTax}, ${d.subtotalMinor},
-              ${d.taxMinor}, ${d.totalMinor}, ${d.dueAt}, ${d.paymentTermsDays}, ${d.dunningPolicyId},
-              ${d.approval}, ${d.memo}, ${d.createdBy}, ${d.createdAt}, ${d.createdAt})
-      on conflict (id) do nothing
-      returning id`;
-    if (inserted.length === 0) return;
-    await tx`insert into invoice_lines ${tx(lineRows(d))}`;
-    await appendAuditEvent(tx, {
-      eventKey: `invoice:${d.id}:created`,
-      entityType: 'invoice',
-      entityId: d.id,
-      type: 'created',
-      actor: d.createdBy,
-      detail: { totalMinor: d.totalMinor, currency: d.currency, lines: d.lines.length },
-      at: d.createdAt,
-    });
+  await sql.begin((tx) => insertDraftInvoiceIn(tx, d));
+}
+
+/** insertDraftInvoice inside a caller's transaction (a billing run claims its charges in the same one). */
+export async function insertDraftInvoiceIn(tx: Tx, d: InvoiceDraft): Promise<void> {
+  const inserted = await tx`
+    insert into invoices (id, customer_id, status, currency, prices_include_tax, subtotal_minor, tax_minor,
+                          total_minor, due_at, payment_terms_days, dunning_policy_id, approval, memo,
+                          created_by, created_at, updated_at, billing_run_id)
+    values (${d.id}, ${d.customerId}, 'draft', ${d.currency}, ${d.pricesIncludeTax}, ${d.subtotalMinor},
+            ${d.taxMinor}, ${d.totalMinor}, ${d.dueAt}, ${d.paymentTermsDays}, ${d.dunningPolicyId},
+            ${d.approval}, ${d.memo}, ${d.createdBy}, ${d.createdAt}, ${d.createdAt}, ${d.billingRunId ?? null})
+    on conflict (id) do nothing
+    returning id`;
+  if (inserted.length === 0) return;
+  await tx`insert into invoice_lines ${tx(lineRows(d))}`;
+  await appendAuditEvent(tx, {
+    eventKey: `invoice:${d.id}:created`,
+    entityType: 'invoice',
+    entityId: d.id,
+    type: 'created',
+    actor: d.createdBy,
+    detail: { totalMinor: d.totalMinor, currency: d.currency, lines: d.lines.length, ...(d.billingRunId ? { billingRunId: d.billingRunId } : {}) },
+    at: d.createdAt,
   });
 }
 
@@ -156,6 +184,8 @@ export async function findInvoice(sql: Sql, id: string): Promise<InvoiceRecord |
 export interface InvoiceFilter {
   status: InvoiceStatus | null;
   customerId: string | null;
+  /** Only the invoices of this billing run. */
+  billingRunId?: string | null;
   limit: number;
   after: PageCursor | null;
 }
@@ -170,6 +200,7 @@ export async function listInvoices(sql: Sql, f: InvoiceFilter): Promise<(Invoice
       and d.step = 'invoice'
     where ${f.status ? sql`i.status = ${f.status}` : sql`true`}
       and ${f.customerId ? sql`i.customer_id = ${f.customerId}` : sql`true`}
+      and ${f.billingRunId ? sql`i.billing_run_id = ${f.billingRunId}` : sql`true`}
       and ${f.after ? sql`(i.created_at, i.id) > (${f.after.createdAt}, ${f.after.id})` : sql`true`}
     order by i.created_at, i.id
     limit ${f.limit}`;

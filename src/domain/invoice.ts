@@ -42,6 +42,8 @@ export interface InvoiceDraft {
   memo: string | null;
   createdBy: string;
   createdAt: string;
+  /** The billing run that made it; absent or null for an invoice made by hand. */
+  billingRunId?: string | null;
 }
 
 export interface DraftRequest {

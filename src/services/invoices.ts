@@ -14,7 +14,7 @@ import type { Sql } from '../db/client';
 import { type Customer, findCustomer } from '../db/customers';
 import { type Delivery, findDelivery } from '../db/deliveries';
 import { findDunningPolicy } from '../db/dunning-policies';
-import { findInvoice, type InvoiceFilter, type InvoiceRecord, listApprovals, listFees, listInvoices } from '../db/invoices';
+import { draftOf, findInvoice, type InvoiceFilter, type InvoiceRecord, listApprovals, listFees, listInvoices } from '../db/invoices';
 import { listPayments } from '../db/payments';
 import {
   type ApprovalRecord,
@@ -109,23 +109,7 @@ export interface PaymentOutcome {
 export function factsOf(stored: Pick<StoredInvoice, 'record' | 'approvals' | 'payments' | 'fees' | 'delivery'>): InvoiceFacts {
   const r = stored.record;
   return {
-    draft: {
-      id: r.id,
-      customerId: r.customerId,
-      currency: r.currency,
-      pricesIncludeTax: r.pricesIncludeTax,
-      lines: r.lines,
-      subtotalMinor: r.subtotalMinor,
-      taxMinor: r.taxMinor,
-      totalMinor: r.totalMinor,
-      dueAt: r.dueAt,
-      paymentTermsDays: r.paymentTermsDays,
-      dunningPolicyId: r.dunningPolicyId,
-      approval: r.approval,
-      memo: r.memo,
-      createdBy: r.createdBy,
-      createdAt: r.createdAt,
-    },
+    draft: draftOf(r),
     status: r.status,
     number: r.number,
     issuedAt: r.issuedAt,

@@ -1,2 +1,3 @@
 /** Workflow ids are business keys, so a duplicate start is refused by Temporal itself. */
 export const invoiceWorkflowId = (invoiceId: string): string => `invoice:${invoiceId}`;
+export const billingRunWorkflowId = (runId: string): string => `billing-run:${runId}`;

@@ -56,6 +56,7 @@ interface Seeded {
   invoices: string[];
   policies: string[];
   charges: string[];
+  runs: string[];
 }
 
 async function create(pathname: string, body: object): Promise<string> {
@@ -64,7 +65,13 @@ async function create(pathname: string, body: object): Promise<string> {
   return res.body.id as string;
 }
 
-/** Customers with each approval rule, invoices of each (drafts awaiting approval and issued ones), and charges. */
+async function startRun(body: object): Promise<string> {
+  const res = await app.http('POST', '/billing-runs', { key: TEST_KEYS.admin, body });
+  if (res.status !== 202) throw new Error(`seeding /billing-runs answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+/** Customers with each approval rule, invoices of each (drafts awaiting approval and issued ones), charges, and billing runs. */
 async function seed(): Promise<Seeded> {
   const policy = await create('/dunning-policies', { name: 'fuzz', steps: [{ offset: 'P7D', template: 'friendly' }] });
   const customers = [
@@ -83,7 +90,10 @@ async function seed(): Promise<Seeded> {
       charges.push(await create('/charges', { customerId, kind, description: `Fuzz ${kind}`, quantity: '3', unitPriceMinor: 2500 }));
     }
   }
-  return { customers, invoices, policies: [policy, 'default'], charges };
+  // A dry run that previews the charges, and a real run of a period before them (it bills none, so
+  // the charges stay pending for the fuzzer's cancels).
+  const runs = [await startRun({ period: new Date().toISOString().slice(0, 7), dryRun: true }), await startRun({ period: '2001-01' })];
+  return { customers, invoices, policies: [policy, 'default'], charges, runs };
 }
 
 /** schemathesis.toml: dictionaries of the seeded ids, bound to the parameters that name them. */
@@ -101,6 +111,8 @@ function configToml(seeded: Seeded): string {
     `values = ${list(seeded.policies)}`,
     '[dictionaries.charge-ids]',
     `values = ${list(seeded.charges)}`,
+    '[dictionaries.run-ids]',
+    `values = ${list(seeded.runs)}`,
     '[parameters]',
     `"body.customerId" = ${bind('customer-ids', 0.7)}`,
     `"query.customerId" = ${bind('customer-ids', 0.5)}`,
@@ -110,6 +122,7 @@ function configToml(seeded: Seeded): string {
       ['^/customers/\\{id\\}$', 'customer-ids'],
       ['^/dunning-policies/\\{id\\}$', 'policy-ids'],
       ['^/charges/\\{id\\}', 'charge-ids'],
+      ['^/billing-runs/\\{id\\}', 'run-ids'],
     ].flatMap(([pattern, dictionary]) => [
       '[[operations]]',
       `include-path-regex = ${JSON.stringify(pattern)}`,

@@ -51,6 +51,11 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
     sendInvoiceEmail: track('sendInvoiceEmail', () => sent),
     sendReminder: track('sendReminder', () => sent),
     notifyApprovers: track('notifyApprovers', () => sent),
+    // A billing run with no pending charges, unless a test gives it some (test/support/run-harness.ts).
+    planBillingRunPage: track('planBillingRunPage', () => []),
+    billCustomer: track('billCustomer', () => null),
+    previewCustomer: track('previewCustomer', () => null),
+    recordBillingRunProgress: track('recordBillingRunProgress', () => undefined),
   };
   for (const [name, fn] of Object.entries(overrides)) {
     (activities as Record<string, unknown>)[name] = track(name as keyof Activities, fn as (arg: unknown) => unknown);

@@ -32,6 +32,8 @@ export interface InvoiceView {
   createdBy: string;
   createdAt: string;
   creditNoteNumber: string | null;
+  /** The billing run that made it; null for an invoice made by hand. */
+  billingRunId: string | null;
   approvals: ApprovalRecord[];
   payments: PaymentRecord[];
   fees: FeeRecord[];
@@ -66,6 +68,7 @@ export function invoiceView(invoice: InvoiceFacts, timeline: TimelineEntry[]): I
     createdBy: d.createdBy,
     createdAt: d.createdAt,
     creditNoteNumber: invoice.creditNoteNumber,
+    billingRunId: d.billingRunId ?? null,
     approvals: invoice.approvals,
     payments: invoice.payments,
     fees: invoice.fees,
