@@ -1,5 +1,6 @@
 import type { Sql } from '../src/db/client';
 import { createBillingRunActivities } from './billing-runs';
+import { createBillingScheduleActivities } from './billing-schedules';
 import { createEmailActivities, type MailDeps } from './email';
 import { createInvoiceActivities } from './invoices';
 
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createInvoiceActivities(deps),
     ...createBillingRunActivities(deps),
+    ...createBillingScheduleActivities(deps),
     ...createEmailActivities(deps),
   };
 }

@@ -1,3 +1,4 @@
 // Every workflow the worker runs, in one module (the worker bundles this file).
 export { invoiceWorkflow } from './invoice/workflow';
 export { billingRunWorkflow } from './billing-run/workflow';
+export { scheduledBillingRunWorkflow } from './billing-schedule/workflow';

@@ -8,6 +8,7 @@ import { ErrorCode } from '../errors';
 import { BILLING_RUN_STATUSES } from '../db/billing-runs';
 import { CURSOR_PATTERN } from './pagination';
 import { cancelBillingRunBody, listBillingRunsQuery, listRunInvoicesQuery, startBillingRunBody } from './billing-runs/schemas';
+import { createBillingScheduleBody, triggerBillingScheduleBody } from './billing-schedules/schemas';
 import { cancelChargeBody, createChargeBody, listChargesQuery } from './charges/schemas';
 import { createCustomerBody } from './customers/schemas';
 import { createDunningPolicyBody } from './dunning-policies/schemas';
@@ -231,6 +232,18 @@ const billingRunPreview = z.looseObject({
   lines: invoiceView.shape.lines,
   totalMinor: minor,
 });
+
+const billingScheduleView = z.looseObject({
+  name: z.string(),
+  dayOfMonth: z.int().min(1).max(28),
+  hour: z.int().min(0).max(23),
+  timeZone: z.string().describe('the IANA name, as Intl resolves it (`utc` → `UTC`)'),
+  nextRunAt: timestamp.nullable().describe('when it fires next; null while Temporal has not computed it yet'),
+  lastRunAt: timestamp.optional().describe('when it last fired (a trigger included); absent before'),
+  paused: z.boolean(),
+});
+
+const nameParam = [{ name: 'name', in: 'path', required: true, description: 'the billing schedule\'s name', schema: { type: 'string', minLength: 1 } }];
 
 const pageOf = (item: JsonSchema) => ({
   type: 'object',
@@ -537,6 +550,44 @@ export function openApiDocument(): unknown {
             '202': json('the run, asked to stop', responseSchema(z.looseObject({ id: z.string(), status: z.enum(BILLING_RUN_STATUSES) }))),
             ...errors(...WRITE_ERRORS, '404', '409'),
           },
+        },
+      },
+      '/billing-schedules': {
+        post: {
+          operationId: 'createBillingSchedule',
+          description:
+            'operator or admin. A Temporal Schedule that fires on `dayOfMonth` at `hour`:00 in `timeZone` and bills the month just ended there, as a run `run_<period>` ' +
+            '(a period already billed, or being billed, is left alone). Runs never overlap: a firing while a run is in flight waits for it. 409 when the name is taken.',
+          requestBody: body(createBillingScheduleBody),
+          responses: {
+            '201': json('the schedule', responseSchema(billingScheduleView), { Location: { required: true, schema: { type: 'string', pattern: '^/billing-schedules/' } } }),
+            ...errors(...WRITE_ERRORS, '409'),
+          },
+        },
+        get: {
+          operationId: 'listBillingSchedules',
+          description: 'every billing schedule, by name (a new one appears within moments: listing is eventually consistent)',
+          responses: { '200': json('the schedules', responseSchema(z.looseObject({ data: z.array(billingScheduleView) }))), ...errors(...READ_ERRORS) },
+        },
+      },
+      '/billing-schedules/{name}/trigger': {
+        post: {
+          operationId: 'triggerBillingSchedule',
+          description: 'operator or admin. Fires the schedule now: bills the month just ended in its time zone (GET /billing-runs/run_<period> follows the run)',
+          parameters: nameParam,
+          requestBody: body(triggerBillingScheduleBody, false),
+          responses: {
+            '202': json('the schedule, fired', responseSchema(z.looseObject({ name: z.string(), triggered: z.literal(true) }))),
+            ...errors(...WRITE_ERRORS, '404'),
+          },
+        },
+      },
+      '/billing-schedules/{name}': {
+        delete: {
+          operationId: 'deleteBillingSchedule',
+          description: 'operator or admin. The schedule fires no more; a run it started goes on',
+          parameters: nameParam,
+          responses: { '204': { description: 'deleted' }, ...errors(...READ_ERRORS, '404') },
         },
       },
     },

@@ -56,6 +56,7 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
     billCustomer: track('billCustomer', () => null),
     previewCustomer: track('previewCustomer', () => null),
     recordBillingRunProgress: track('recordBillingRunProgress', () => undefined),
+    recordScheduledBillingRun: track('recordScheduledBillingRun', () => ({ status: 'running', inserted: true })),
   };
   for (const [name, fn] of Object.entries(overrides)) {
     (activities as Record<string, unknown>)[name] = track(name as keyof Activities, fn as (arg: unknown) => unknown);
