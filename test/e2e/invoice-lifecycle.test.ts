@@ -202,9 +202,13 @@ describe('dunning on real timers', () => {
 
     const state = await untilStatus(id, (b) => b.dunningLevel === 3);
     expect(state).toMatchObject({ status: 'overdue', feesMinor: 500, amountDueMinor: 5500 });
-    const { executions } = await app.temporal.client.workflowService.listWorkflowExecutions({
-      namespace: 'default',
-      query: `InvoiceStatus = "overdue" AND DunningLevel >= 3 AND CustomerId = "${c.id}"`,
+    // Visibility (the Web UI's search) catches up with the workflow's search attributes shortly after.
+    const executions = await eventually(async () => {
+      const found = await app.temporal.client.workflowService.listWorkflowExecutions({
+        namespace: 'default',
+        query: `InvoiceStatus = "overdue" AND DunningLevel >= 3 AND CustomerId = "${c.id}"`,
+      });
+      return found.executions.length > 0 ? found.executions : undefined;
     });
     expect(executions).toHaveLength(1);
 
