@@ -133,10 +133,17 @@ export function runInput(overrides: Partial<BillingRunInput> = {}): BillingRunIn
 }
 
 /** A worker on a fresh task queue whose activities are the fakes over `store`. */
-export async function runWorker(env: TestWorkflowEnvironment, store: ChargeStore, taskQueue = `run-${randomBytes(4).toString('hex')}`) {
-  const fakes = fakeActivities(store.activities());
+export async function runWorker(
+  env: TestWorkflowEnvironment,
+  store: ChargeStore,
+  taskQueue = `run-${randomBytes(4).toString('hex')}`,
+  overrides: Partial<Activities> = {},
+) {
+  const fakes = fakeActivities({ ...store.activities(), ...overrides });
   // A stopping worker lets its activities finish and report (the default cancels them at once, and
-  // the server would wait out their 30 s timeout before retrying them on the next worker).
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fakes.activities, shutdownGraceTime: '10s', stickyQueueScheduleToStartTimeout: '1s' });
+  // the server would wait out their 30 s timeout before retrying them on the next worker). No sticky
+  // cache: every workflow task replays the history, and no task waits on a stopped worker's sticky
+  // queue, which the time-skipping server does not hand back to the normal queue.
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fakes.activities, shutdownGraceTime: '10s', maxCachedWorkflows: 0 });
   return { worker, fakes, taskQueue };
 }

@@ -37,12 +37,23 @@ test('when a run bills more customers than fit on a page, then it continues as n
 test('when the worker is restarted in the middle of a run, then no customer is billed twice and none is left out', async () => {
   const customers = 60;
   const store = new ChargeStore(sampleCharges(customers));
-  const first = await runWorker(env(), store);
+  // The first worker bills ten customers; the steps it has begun after those fail as it stops (as a
+  // crash would leave them), and the second worker, knowing nothing of the first, carries on.
+  let stopping: (error: Error) => void = () => undefined;
+  const stopped = new Promise<never>((_, reject) => (stopping = reject));
+  stopped.catch(() => undefined);
+  const bill = store.activities().billCustomer;
+  let billed = 0;
+  const first = await runWorker(env(), store, undefined, {
+    billCustomer: async (args) => (++billed <= 10 && bill ? bill(args) : stopped),
+  });
   const input = runInput();
   const handle = await env().client.workflow.start(billingRunWorkflow, { workflowId: `billing-run:${input.runId}`, taskQueue: first.taskQueue, args: [input] });
   await first.worker.runUntil(async () => {
-    while (first.fakes.argsOf('billCustomer').length < 10) await new Promise((r) => setTimeout(r, 20));
+    while (billed <= 10) await new Promise((r) => setTimeout(r, 20));
+    stopping(new Error('the worker stopped'));
   });
+  expect(store.invoices.size).toBe(10);
   const second = await runWorker(env(), store, first.taskQueue);
   const result = await second.worker.runUntil(handle.result());
 
