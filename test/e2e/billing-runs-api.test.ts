@@ -1,4 +1,5 @@
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
+import { monthsOfOwnYear } from '../support/periods';
 import type { TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 
@@ -14,12 +15,7 @@ beforeAll(() => {
   ({ db, app } = stack());
 });
 
-/**
- * Months of a year of this file's own: a real run's workflow id is its period (`billing-run:run_2026-10`),
- * and every test file shares the one Temporal server (but not the database).
- */
-const YEAR = 2100 + Math.floor(Math.random() * 7800);
-const month = (m: number) => `${YEAR}-${String(m).padStart(2, '0')}`;
+const month = monthsOfOwnYear();
 
 const post = (body: unknown, options: { key?: string; headers?: Record<string, string> } = {}) =>
   app.http('POST', '/billing-runs', { key: options.key ?? TEST_KEYS.operator, body, ...(options.headers ? { headers: options.headers } : {}) });
@@ -118,7 +114,7 @@ describe('starting a billing run', () => {
   });
 
   test('when dry runs are posted with an Idempotency-Key, then the same key and body answer the same run, another body 409; without a key each is a new run', async () => {
-    const headers = { 'idempotency-key': `dry-${YEAR}` };
+    const headers = { 'idempotency-key': `dry-${month(1)}` };
     const body = { period: month(1), dryRun: true };
     const first = await post(body, { headers });
     const again = await post(body, { headers });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
+import { monthsOfOwnYear } from '../support/periods';
 import type { TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 
@@ -15,9 +16,7 @@ beforeAll(() => {
   ({ db, app } = stack());
 });
 
-/** A year of this file's own: a real run's workflow id is its period, and test files share one Temporal server. */
-const YEAR = 2100 + Math.floor(Math.random() * 7800);
-const month = (m: number) => `${YEAR}-${String(m).padStart(2, '0')}`;
+const month = monthsOfOwnYear();
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -95,10 +94,10 @@ describe('npm run billflow -- run', () => {
   });
 
   test('when the period is not a month, then the api\'s 400 message and details are shown and it exits non-zero', async () => {
-    const refusal = (await app.http('POST', '/billing-runs', { key: TEST_KEYS.operator, body: { period: `${YEAR}-13`, dryRun: false } })).body.error;
+    const refusal = (await app.http('POST', '/billing-runs', { key: TEST_KEYS.operator, body: { period: `${month(1).slice(0, 4)}-13`, dryRun: false } })).body.error;
     expect(refusal.code).toBe('validation_failed');
 
-    const { code, stderr } = await billflowCli(['run', `${YEAR}-13`]);
+    const { code, stderr } = await billflowCli(['run', `${month(1).slice(0, 4)}-13`]);
 
     expect(code).toBe(3);
     expect(stderr).toContain(`the api answered 400 validation_failed: ${refusal.message as string}`);
