@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { previousPeriod } from '../../src/domain/billing-period';
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
+import type { TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 
 /**
@@ -10,8 +11,9 @@ import { eventually } from '../support/eventually';
  */
 const stack = useBillflow();
 let app: Billflow;
+let db: TestDatabase;
 beforeAll(() => {
-  ({ app } = stack());
+  ({ app, db } = stack());
 });
 
 const SUFFIX = randomBytes(3).toString('hex');
@@ -50,6 +52,8 @@ describe('creating a billing schedule', () => {
     ['hour 24', 'hour', '<=23', { hour: 24 }],
     ['an hour with minutes', 'hour', 'expected int', { hour: 6.5 }],
     ['a name with capitals', 'name', 'lowercase', { name: 'Monthly' }],
+    ['a NUL in the name', 'name', 'NUL', { name: 'monthly\u0000' }],
+    ['a NUL in the time zone', 'timeZone', 'NUL', { timeZone: 'Europe/Berlin\u0000' }],
     ['a name starting with a dash', 'name', 'lowercase', { name: '-monthly' }],
     ['no time zone', 'timeZone', 'is required', { timeZone: undefined }],
     ['an unknown field', 'cron', 'unknown field', { cron: '0 6 1 * *' }],
@@ -130,6 +134,21 @@ describe('triggering and deleting a billing schedule', () => {
 
     const listed = await eventually(async () => (await list()).find((s) => s.name === name && s.lastRunAt));
     expect(Date.parse(listed.lastRunAt)).toBeGreaterThanOrEqual(before - 1_000);
+  });
+
+  test('when five creates of one name and then five triggers arrive at once, then one schedule is made, and the triggers bill the month once', async () => {
+    const name = named('race');
+    const body = { name, dayOfMonth: 1, hour: 6, timeZone: 'Europe/Berlin' };
+    const creates = await Promise.all(Array.from({ length: 5 }, () => create(body)));
+    expect(creates.map((c) => c.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    expect((await list()).filter((s) => s.name === name)).toHaveLength(1);
+
+    const period = previousPeriod(new Date(), 'Europe/Berlin');
+    const triggers = await Promise.all(Array.from({ length: 5 }, () => trigger(name)));
+    expect(triggers.map((t) => t.status)).toEqual([202, 202, 202, 202, 202]);
+    await eventually(async () => ((await app.http('GET', `/billing-runs/run_${period}`, { key: TEST_KEYS.viewer })).status === 200 ? true : undefined), 30_000);
+    const [runs] = await db.sql<{ n: number }[]>`select count(*)::int as n from billing_runs where period = ${period} and not dry_run`;
+    expect(runs?.n).toBe(1);
   });
 
   test('when a schedule is deleted, then it no longer lists and trigger and delete answer 404', async () => {
