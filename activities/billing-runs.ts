@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { recordRunProgress } from '../src/db/billing-runs';
+import { recordRunProgress, type RunEnd, type RunProgress } from '../src/db/billing-runs';
 import { type ChargeGroup, pendingChargeGroups } from '../src/db/charges';
 import type { Sql } from '../src/db/client';
 import { findCustomer } from '../src/db/customers';
@@ -62,12 +62,7 @@ export function createBillingRunActivities({ sql }: { sql: Sql }) {
     },
 
     /** The run's progress, page by page; an older page's write never overwrites a newer one. */
-    async recordBillingRunProgress(args: {
-      runId: string;
-      seq: number;
-      progress: { planned: number; created: number; failed: number; totals: { currency: string; totalMinor: number }[] };
-      end?: { status: 'completed' | 'cancelled' | 'failed'; finishedAt: string };
-    }): Promise<void> {
+    async recordBillingRunProgress(args: { runId: string; seq: number; progress: RunProgress; end?: RunEnd }): Promise<void> {
       await recordRunProgress(sql, args.runId, args.seq, args.progress, args.end);
     },
   });

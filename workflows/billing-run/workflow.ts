@@ -68,12 +68,11 @@ export async function billingRunWorkflow(input: BillingRunInput): Promise<Billin
   progress.pages += 1;
 
   const done = progress.cancelled || page.length < PAGE_SIZE;
-  const { after: _after, pages: seq, cancelled, ...counts } = progress;
   await db.recordBillingRunProgress({
     runId: input.runId,
-    seq,
-    progress: counts,
-    ...(done ? { end: { status: cancelled ? 'cancelled' : 'completed', finishedAt: new Date().toISOString() } } : {}),
+    seq: progress.pages,
+    progress: countsOf(progress),
+    ...(done ? { end: { status: progress.cancelled ? 'cancelled' : 'completed', finishedAt: new Date().toISOString() } } : {}),
   });
   if (done) return progress;
   return continueAsNew<typeof billingRunWorkflow>({ ...input, resume: progress });
@@ -81,14 +80,18 @@ export async function billingRunWorkflow(input: BillingRunInput): Promise<Billin
 
 type Group = { customerId: string; currency: string };
 
+/** What the run's row records of its progress. */
+function countsOf({ planned, created, failed, totals }: BillingRunProgress) {
+  return { planned, created, failed, totals };
+}
+
 /** The next page of customers; a database gone for good ends the run as failed (its row says so), then fails it. */
 async function planPage(input: BillingRunInput, progress: BillingRunProgress): Promise<Group[]> {
   try {
     return await db.planBillingRunPage({ period: input.period, customerIds: input.customerIds, after: progress.after, limit: PAGE_SIZE });
   } catch (error) {
     if (error instanceof ActivityFailure) {
-      const { after: _after, pages, cancelled: _cancelled, ...counts } = progress;
-      await db.recordBillingRunProgress({ runId: input.runId, seq: pages + 1, progress: counts, end: { status: 'failed', finishedAt: new Date().toISOString() } });
+      await db.recordBillingRunProgress({ runId: input.runId, seq: progress.pages + 1, progress: countsOf(progress), end: { status: 'failed', finishedAt: new Date().toISOString() } });
     }
     throw error;
   }
