@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  * a process folder such as workflows/invoice/ to workflows/).
  */
 const WORKFLOW_RUNTIME_IMPORTS =
-  '^(?!(@temporalio/workflow|@temporalio/common|(\\.\\./)+src/temporal/(search-attributes|workflow-ids)|\\./[a-z0-9-]+(/[a-z0-9-]+)?|\\.\\./[a-z0-9-]+)$|(\\.\\./)+src/domain/[a-z0-9-/]+$)';
+  '^(?!(@temporalio/workflow|@temporalio/common|(\\.\\./)+src/temporal/(search-attributes|workflow-ids)|\\./[a-z0-9-]+(/[a-z0-9-]+)?|\\.\\./[a-z0-9-]+(/[a-z0-9-]+)?)$|(\\.\\./)+src/domain/[a-z0-9-/]+$)';
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', '.tools/', 'coverage/'] },

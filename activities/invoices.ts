@@ -9,6 +9,7 @@ import {
   type InvoiceEventRecord,
   type InvoiceSnapshot,
   issueInvoice,
+  issueInvoiceWithSnapshot,
   reviseDraftInvoice,
 } from '../src/db/invoices';
 import { addCustomerCredit, applyPayment, type CreditEntry, insertPayment } from '../src/db/payments';
@@ -28,6 +29,11 @@ export function createInvoiceActivities({ sql }: { sql: Sql }) {
 
     async recordInvoiceChange(args: { snapshot: InvoiceSnapshot; event: InvoiceEventRecord }): Promise<void> {
       await applyInvoiceSnapshot(sql, args.snapshot, args.event);
+    },
+
+    /** The gapless number (once) and the invoice's open state, in one transaction. */
+    async issueInvoiceWithSnapshot(args: Parameters<typeof issueInvoiceWithSnapshot>[1]): Promise<string> {
+      return issueInvoiceWithSnapshot(sql, args);
     },
 
     async recordApproval({ invoiceId, seq, approval }: { invoiceId: string; seq: number; approval: ApprovalRecord }): Promise<void> {

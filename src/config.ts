@@ -27,6 +27,12 @@ export interface Config {
   invoiceNumberPrefix: string;
   /** Per minute: failed authentications per client IP, and writes per API key. */
   rateLimit: { authFailuresPerMinute: number; writesPerMinute: number };
+  worker: {
+    /** Workflows kept in the worker's sticky cache: the bound on its memory (docs/performance.md). */
+    maxCachedWorkflows: number;
+    /** SMTP connections kept open and reused by the worker's emails. */
+    smtpConnections: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -108,6 +114,8 @@ const schema = z.object({
   INVOICE_NUMBER_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1 to 10 capital letters or digits, e.g. "INV"').default('INV'),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -141,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     approval: { notify: e.APPROVERS_EMAIL, escalateTo: e.APPROVAL_ESCALATION_EMAIL, escalationAfter: e.APPROVAL_ESCALATION_AFTER },
     invoiceNumberPrefix: e.INVOICE_NUMBER_PREFIX,
     rateLimit: { authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE, writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE },
+    worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, smtpConnections: e.SMTP_MAX_CONNECTIONS },
   });
 }
 

@@ -10,7 +10,7 @@ import { registerSearchAttributes } from './temporal/register-search-attributes'
 import { installRuntimeLogger } from './temporal/runtime';
 
 export interface WorkerDeps {
-  config: Pick<Config, 'temporal' | 'smtpUrl' | 'mailFrom' | 'publicBaseUrl' | 'approval'>;
+  config: Pick<Config, 'temporal' | 'smtpUrl' | 'mailFrom' | 'publicBaseUrl' | 'approval' | 'worker'>;
   sql: Sql;
   connection: NativeConnection;
   /** A prebuilt bundle (tests build one per file); by default the worker bundles workflows/. */
@@ -22,16 +22,22 @@ export function connectWorker(config: Pick<Config, 'temporal'>): Promise<NativeC
   return NativeConnection.connect(temporalConnectionOptions(config.temporal));
 }
 
-/** A worker on billflow's task queue. Stateless: run as many as you need. */
+/**
+ * A worker on billflow's task queue. Stateless: run as many as you need. Its memory is bounded by
+ * the sticky cache (the workflows it keeps in memory between their tasks; an evicted one is rebuilt
+ * from its history when it next has work), not by how many invoices are open.
+ */
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection: deps.connection,
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    maxCachedWorkflows: deps.config.worker.maxCachedWorkflows,
     activities: createActivities({
       sql: deps.sql,
-      mailer: createTransport(deps.config.smtpUrl),
+      // One pool of SMTP connections for all emails instead of a connection (and handshake) per message.
+      mailer: createTransport({ pool: true, maxConnections: deps.config.worker.smtpConnections, url: deps.config.smtpUrl }),
       mailFrom: deps.config.mailFrom,
       publicBaseUrl: deps.config.publicBaseUrl,
       approvers: { notify: deps.config.approval.notify, escalateTo: deps.config.approval.escalateTo },

@@ -10,6 +10,13 @@ export interface RunningTemporal {
 }
 
 /**
+ * SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit: a crash of the
+ * server (or a kill -9) loses nothing committed; a power cut may lose the last moments, never the
+ * file. Measured at about twice the throughput of the defaults (docs/performance.md).
+ */
+export const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
+
+/**
  * The real Temporal server of the Temporal CLI (`temporal server start-dev`): SQLite persistence
  * when `dbFilename` is given (open invoices survive a restart), the Web UI on port + 1000, and
  * billflow's search attributes registered.
@@ -31,7 +38,7 @@ export async function startTemporalDevServer(options: {
         ip: options.ip,
         port: options.port,
         namespace: options.namespace,
-        ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+        ...(options.dbFilename ? { dbFilename: options.dbFilename, extraArgs: SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]) } : {}),
         ...(options.ui ? { ui: true, uiPort: options.port + 1000 } : { ui: false }),
         searchAttributes: [...SEARCH_ATTRIBUTES],
         log: { format: 'pretty', level: 'error' },

@@ -320,6 +320,35 @@ export async function issueInvoice(sql: Sql, args: { invoiceId: string; issuedAt
 }
 
 /**
+ * issueInvoice and the invoice's new state (open, with its timeline event naming the number) in one
+ * transaction: one round trip for the step every invoice takes. Idempotent like both.
+ */
+export async function issueInvoiceWithSnapshot(
+  sql: Sql,
+  args: { prefix: string; issuedAt: string; snapshot: InvoiceSnapshot; event: InvoiceEventRecord },
+): Promise<string> {
+  const { issuedAt, snapshot, event } = args;
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ number: string | null }[]>`
+      select number
+      from invoices
+      where id = ${snapshot.invoiceId}
+      for update`;
+    if (!row) throw new Error(`invoice ${snapshot.invoiceId} is not recorded`);
+    const number = row.number ?? (await takeNextNumber(tx, seriesFor(args.prefix, issuedAt)));
+    if (!row.number) {
+      await tx`
+        update invoices
+        set number = ${number},
+            issued_at = ${issuedAt}
+        where id = ${snapshot.invoiceId}`;
+    }
+    await writeInvoiceSnapshot(tx, snapshot, { ...event, detail: { ...event.detail, number } });
+    return number;
+  });
+}
+
+/**
  * Records an approval decision, and puts approvals on the audit trail (rejections and requested
  * changes get there as the status changes they cause).
  */

@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { invoiceWorkflow } from '../../workflows/invoice/workflow';
-import { invoiceStateQuery, type InvoiceSettings, type PaymentCommand, recordPaymentUpdate, submitUpdate } from '../../workflows/invoice/messages';
+import { INVOICE_REVISION, invoiceStateQuery, type InvoiceSettings, type PaymentCommand, recordPaymentUpdate, submitUpdate } from '../../workflows/invoice/messages';
 import type { Person } from '../domain/actor';
 import type { Config } from '../config';
 import { listAuditEvents, type TimelineEntry } from '../db/audit';
@@ -31,7 +31,7 @@ import { AppError, asValidationError, ErrorCode, notFound, validationError } fro
 import { couldBeRowId } from '../ids';
 import { buildInvoiceDocument } from '../render/build-document';
 import { renderInvoicePdf } from '../render/pdf';
-import { CustomerIdKey, InvoiceStatusKey } from '../temporal/search-attributes';
+import { draftSearchAttributes } from '../temporal/search-attributes';
 import { invoiceWorkflowId } from '../temporal/workflow-ids';
 
 /**
@@ -221,15 +221,13 @@ export function createInvoiceService(
               customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale, approval: customer.approval },
               policy,
               settings,
+              revision: INVOICE_REVISION,
             },
           ],
           // An invoice id is never reused, not even after its workflow has closed.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-          typedSearchAttributes: [
-            { key: InvoiceStatusKey, value: 'draft' },
-            { key: CustomerIdKey, value: draft.customerId },
-          ],
+          typedSearchAttributes: draftSearchAttributes(draft),
         });
         return initialInvoiceState(draft);
       } catch (error) {

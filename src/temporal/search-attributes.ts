@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 
 /**
  * Custom search attributes of billflow, registered on the dev server by `npm start` and the tests,
@@ -23,3 +23,17 @@ export const SEARCH_ATTRIBUTES = [
   DueAtKey,
   BillingRunIdKey,
 ] as const;
+
+/**
+ * An invoice's attributes as its workflow starts (a draft, nothing paid, no reminder sent), given
+ * by whoever starts it: the workflow then upserts only what changes.
+ */
+export function draftSearchAttributes(draft: { customerId: string; totalMinor: number; billingRunId?: string | null }): SearchAttributePair[] {
+  return [
+    { key: InvoiceStatusKey, value: 'draft' },
+    { key: CustomerIdKey, value: draft.customerId },
+    { key: AmountDueMinorKey, value: draft.totalMinor },
+    { key: DunningLevelKey, value: 0 },
+    ...(draft.billingRunId ? [{ key: BillingRunIdKey, value: draft.billingRunId }] : []),
+  ];
+}

@@ -1,8 +1,9 @@
 /**
  * Records the histories that test/replay/replay.test.ts replays: representative invoices run on
- * the time-skipping server with fake activities. Run it (npm run replay:record) when adding a
- * scenario; never to "fix" a failing replay, which means a change broke running invoices and needs
- * patched().
+ * the time-skipping server with fake activities. Run it when adding a scenario, naming only the new
+ * ones (npm run replay:record -- <scenario> ...): the histories already saved are of invoices started
+ * by earlier code and must stay as they are. Never run it to "fix" a failing replay, which means a
+ * change broke running invoices and needs patched() (or a new revision, workflows/invoice/messages.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,9 +13,11 @@ import { Worker } from '@temporalio/worker';
 import { ensureTestServer } from '../../scripts/provision/tools';
 import { DEFAULT_DUNNING_POLICY } from '../../src/domain/dunning';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
+import { draftSearchAttributes } from '../../src/temporal/search-attributes';
 import {
   approveUpdate,
   disputeUpdate,
+  type INVOICE_REVISION,
   recordPaymentUpdate,
   requestChangesUpdate,
   resolveDisputeUpdate,
@@ -32,7 +35,14 @@ const approver = { principal: 'arthur', role: 'approver' as const };
 /** Real time for the worker to finish its tasks before the next command (see the harness). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
 
-const scenarios: Record<string, { approval: 'always' | 'never'; run: (h: Handle, env: TestWorkflowEnvironment) => Promise<void> }> = {
+interface Scenario {
+  approval: 'always' | 'never';
+  /** The revision the invoice is started with; none for scenarios recorded before revisions. */
+  revision?: typeof INVOICE_REVISION;
+  run: (h: Handle, env: TestWorkflowEnvironment) => Promise<void>;
+}
+
+const scenarios: Record<string, Scenario> = {
   'approved-then-paid-in-two-payments': {
     approval: 'always',
     run: async (h) => {
@@ -77,13 +87,39 @@ const scenarios: Record<string, { approval: 'always' | 'never'; run: (h: Handle,
       await h.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 26350, method: 'bank_transfer', reference: 'TX-9', receivedAt: '2026-12-20T00:00:00.000Z' }] });
     },
   },
+  'r2-approved-by-policy-overdue-then-paid': {
+    approval: 'never',
+    revision: 2,
+    run: async (h, env) => {
+      await settle();
+      await env.sleep('35 days');
+      await settle();
+      await h.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 26350, method: 'bank_transfer', reference: 'TX-1', receivedAt: '2026-12-06T00:00:00.000Z' }] });
+    },
+  },
+  'r2-approved-by-a-person-then-voided': {
+    approval: 'always',
+    revision: 2,
+    run: async (h) => {
+      await settle();
+      await h.executeUpdate(approveUpdate, { args: [{ ...approver, reason: 'ok' }] });
+      await settle();
+      await h.executeUpdate(voidUpdate, { args: [{ ...operator, reason: 'duplicate' }] });
+    },
+  },
 };
 
 async function main(): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await ensureTestServer() } } });
   await registerSearchAttributes(env.connection, 'default');
   try {
-    for (const [name, scenario] of Object.entries(scenarios)) {
+    const names = process.argv.slice(2);
+    const unknown = names.filter((name) => !(name in scenarios));
+    if (names.length === 0 || unknown.length > 0) {
+      throw new Error(`name the scenarios to record (${unknown.length > 0 ? `unknown: ${unknown.join(', ')}; ` : ''}known: ${Object.keys(scenarios).join(', ')})`);
+    }
+    for (const name of names) {
+      const scenario = scenarios[name] as Scenario;
       const fakes = fakeActivities();
       const taskQueue = `record-${name}`;
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fakes.activities });
@@ -98,8 +134,10 @@ async function main(): Promise<void> {
               customer: sampleCustomer(scenario.approval),
               policy: DEFAULT_DUNNING_POLICY,
               settings: { approvalEscalationAfter: 'P2D', numberPrefix: 'INV' },
+              ...(scenario.revision ? { revision: scenario.revision } : {}),
             },
           ],
+          ...(scenario.revision ? { typedSearchAttributes: draftSearchAttributes(draft) } : {}),
         });
         await scenario.run(handle, env);
         await settle();

@@ -15,6 +15,11 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
   let invoiceNumber = 0;
   let creditNoteNumber = 0;
   const numbers = new Map<string, string>();
+  const numberFor = (invoiceId: string, issuedAt: string, prefix: string): string => {
+    const number = numbers.get(invoiceId) ?? `${prefix}-${new Date(issuedAt).getUTCFullYear()}-${String(++invoiceNumber).padStart(6, '0')}`;
+    numbers.set(invoiceId, number);
+    return number;
+  };
   const track =
     <A, R>(name: keyof Activities, result: (arg: A) => R | Promise<R>) =>
     async (arg: A): Promise<R> => {
@@ -32,13 +37,10 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
     reviseDraft: track('reviseDraft', () => undefined),
     recordInvoiceChange: track('recordInvoiceChange', () => undefined),
     recordApproval: track('recordApproval', () => undefined),
-    issueInvoice: track('issueInvoice', ({ invoiceId, issuedAt, prefix }: { invoiceId: string; issuedAt: string; prefix: string }) => {
-      const existing = numbers.get(invoiceId);
-      if (existing) return existing;
-      const number = `${prefix}-${new Date(issuedAt).getUTCFullYear()}-${String(++invoiceNumber).padStart(6, '0')}`;
-      numbers.set(invoiceId, number);
-      return number;
-    }),
+    issueInvoice: track('issueInvoice', ({ invoiceId, issuedAt, prefix }: { invoiceId: string; issuedAt: string; prefix: string }) => numberFor(invoiceId, issuedAt, prefix)),
+    issueInvoiceWithSnapshot: track('issueInvoiceWithSnapshot', ({ snapshot, issuedAt, prefix }: { snapshot: { invoiceId: string }; issuedAt: string; prefix: string }) =>
+      numberFor(snapshot.invoiceId, issuedAt, prefix),
+    ),
     applyPayment: track('applyPayment', () => undefined),
     voidInvoice: track('voidInvoice', ({ creditNote }: { creditNote: { issuedAt: string } | null }) => ({
       creditNoteNumber: creditNote ? `CN-${new Date(creditNote.issuedAt).getUTCFullYear()}-${String(++creditNoteNumber).padStart(6, '0')}` : null,

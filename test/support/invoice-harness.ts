@@ -8,8 +8,9 @@ import type { Activities } from '../../activities';
 import { DEFAULT_DUNNING_POLICY, type DunningPolicy } from '../../src/domain/dunning';
 import type { DraftRequest, InvoiceState } from '../../src/domain/invoice';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
+import { draftSearchAttributes } from '../../src/temporal/search-attributes';
 import type { CustomerSnapshot } from '../../src/domain/customer';
-import { invoiceStateQuery, type InvoiceWorkflowInput } from '../../workflows/invoice/messages';
+import { INVOICE_REVISION, invoiceStateQuery, type InvoiceWorkflowInput } from '../../workflows/invoice/messages';
 import { invoiceWorkflow } from '../../workflows/invoice/workflow';
 import { workflowBundle } from './billflow';
 import { sampleCustomer, sampleDraft } from './invoices';
@@ -71,9 +72,16 @@ export async function withInvoice(
     customer: sampleCustomer(options.approval ?? 'always'),
     policy: options.policy ?? DEFAULT_DUNNING_POLICY,
     settings: { approvalEscalationAfter: 'P2D', numberPrefix: 'INV' },
+    revision: INVOICE_REVISION,
   };
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(invoiceWorkflow, { workflowId: `invoice:${id}`, taskQueue, args: [input] });
+    // As the api and the billing run start it: with the draft's search attributes.
+    const handle = await env.client.workflow.start(invoiceWorkflow, {
+      workflowId: `invoice:${id}`,
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: draftSearchAttributes(input.draft),
+    });
     const until = async (predicate: (s: InvoiceState) => boolean) => {
       for (let i = 0; i < 100; i++) {
         await new Promise((r) => setTimeout(r, 50));

@@ -17,7 +17,7 @@ describe('approval', () => {
     });
     expect(fakes.argsOf('notifyApprovers')).toEqual([expect.objectContaining({ kind: 'request' })]);
     expect(fakes.argsOf('sendInvoiceEmail')).toHaveLength(1);
-    expect(fakes.argsOf('issueInvoice')).toHaveLength(1);
+    expect(fakes.argsOf('issueInvoiceWithSnapshot')).toHaveLength(1);
   });
 
   test('when the creator, a viewer, or a second approve comes, then each is refused with a clear reason and nothing changes', async () => {
@@ -45,7 +45,7 @@ describe('approval', () => {
       expect(state.status).toBe('rejected');
       expect((await handle.result()).number).toBeNull();
     });
-    expect(fakes.argsOf('issueInvoice')).toHaveLength(0);
+    expect(fakes.argsOf('issueInvoiceWithSnapshot')).toHaveLength(0);
     expect(fakes.argsOf('sendInvoiceEmail')).toHaveLength(0);
   });
 
@@ -114,7 +114,7 @@ describe('payments, void and write-off', () => {
       expect((await handle.executeUpdate(voidUpdate, { args: [{ ...operator, reason: 'not needed' }] })).creditNoteNumber).toBeNull();
       expect((await handle.result()).status).toBe('void');
     });
-    expect(fakes.argsOf('issueInvoice')).toHaveLength(0);
+    expect(fakes.argsOf('issueInvoiceWithSnapshot')).toHaveLength(0);
     expect(fakes.argsOf('voidInvoice')).toEqual([expect.objectContaining({ creditNote: null })]);
   });
 
@@ -139,7 +139,7 @@ describe('stored before the state changes', () => {
             await new Promise((r) => setTimeout(r, 300));
             finished.push('recordApproval');
           },
-          issueInvoice: () => {
+          issueInvoiceWithSnapshot: () => {
             finished.push('issueInvoice started');
             return Promise.resolve('INV-2026-000001');
           },
@@ -151,7 +151,7 @@ describe('stored before the state changes', () => {
       },
     );
     expect(finished).toEqual(['recordApproval', 'issueInvoice started']);
-    expect(fakes.argsOf('issueInvoice')).toHaveLength(1);
+    expect(fakes.argsOf('issueInvoiceWithSnapshot')).toHaveLength(1);
   });
 
   test('when storing an approval fails for good, then the approver gets the error at once, the invoice still awaits approval, and a later approval works', async () => {
@@ -172,7 +172,7 @@ describe('stored before the state changes', () => {
         expect((await handle.executeUpdate(approveUpdate, { args: [approver] })).status).toBe('open');
       },
     );
-    expect(fakes.argsOf('issueInvoice')).toHaveLength(1);
+    expect(fakes.argsOf('issueInvoiceWithSnapshot')).toHaveLength(1);
   });
 
   test('when storing a payment fails for good, then the caller gets the error and nothing is paid', async () => {

@@ -12,9 +12,10 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { addToTotals } from '../../src/domain/billing-run';
-import { BillingRunIdKey, CustomerIdKey, InvoiceStatusKey } from '../../src/temporal/search-attributes';
+import { draftSearchAttributes } from '../../src/temporal/search-attributes';
 import { invoiceWorkflowId } from '../../src/temporal/workflow-ids';
 import { dbActivity } from '../activity-options';
+import { INVOICE_REVISION } from '../invoice/messages';
 import type { invoiceWorkflow } from '../invoice/workflow';
 import { type BillingRunInput, type BillingRunProgress, billingRunProgressQuery, cancelBillingRunSignal } from './messages';
 
@@ -105,14 +106,10 @@ async function bill(input: BillingRunInput, group: Group): Promise<{ totalMinor:
   try {
     await startChild<typeof invoiceWorkflow>('invoiceWorkflow', {
       workflowId: invoiceWorkflowId(draft.id),
-      args: [{ draft, customer, policy, settings: input.settings }],
+      args: [{ draft, customer, policy, settings: input.settings, revision: INVOICE_REVISION }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: InvoiceStatusKey, value: 'draft' },
-        { key: CustomerIdKey, value: draft.customerId },
-        { key: BillingRunIdKey, value: input.runId },
-      ],
+      typedSearchAttributes: draftSearchAttributes(draft),
     });
   } catch (error) {
     // Started before (a run restarted by hand): the invoice is there and running.

@@ -1,9 +1,10 @@
-import { ActivityFailure, condition, setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import { decideApproval } from '../../src/domain/approval';
 import { parseIsoDuration } from '../../src/domain/duration';
 import { type ApprovalDecisionKind, type ApprovalRecord, type InvoiceCommand, reviseDraft } from '../../src/domain/invoice';
 import { priceLines } from '../../src/domain/lines';
-import { APPROVERS, assertText, db, failureMessage, type InvoiceContext, mail, nowIso, OPERATORS, refuse, refuseDomainError } from './context';
+import { activityFailure } from '../activity-failure';
+import { APPROVERS, assertText, type InvoiceContext, mail, nowIso, OPERATORS, refuse, refuseDomainError } from './context';
 import { approveUpdate, type DecisionCommand, rejectUpdate, requestChangesUpdate, type SubmitCommand, submitUpdate } from './messages';
 
 /**
@@ -94,7 +95,7 @@ export class Approval {
 
   private async record(approval: ApprovalRecord): Promise<void> {
     const approvals = this.invoice.state.approvals;
-    await this.invoice.store(() => db.recordApproval({ invoiceId: this.invoice.invoiceId, seq: approvals.length, approval }));
+    await this.invoice.store(() => this.invoice.db.recordApproval({ invoiceId: this.invoice.invoiceId, seq: approvals.length, approval }));
     this.invoice.apply({ approvals: [...approvals, approval] });
     if (approval.decision !== 'auto_approved') this.decision = approval;
   }
@@ -127,7 +128,7 @@ export class Approval {
       const { state } = this.invoice;
       const draft = reviseDraft(state.draft, cmd);
       const version = state.version + 1;
-      await this.invoice.store(() => db.reviseDraft({ draft, version }));
+      await this.invoice.store(() => this.invoice.db.reviseDraft({ draft, version }));
       this.invoice.apply({ draft, dueAt: draft.dueAt, version });
       this.submitted = true;
     });
@@ -152,9 +153,10 @@ export class Approval {
       await mail.notifyApprovers({ state, customer, kind, waitingSince: this.waitingSince });
     } catch (error) {
       // A lost notification must not block the invoice; it is on the timeline for people to see.
-      if (!(error instanceof ActivityFailure)) throw error;
+      const failure = activityFailure(error);
+      if (!failure) throw error;
       await this.invoice.lock.run(() =>
-        this.invoice.commit({}, { type: 'notification_failed', actor: 'system', detail: { kind, error: failureMessage(error) } }),
+        this.invoice.commit({}, { type: 'notification_failed', actor: 'system', detail: { kind, error: failure.message } }),
       );
     }
   }

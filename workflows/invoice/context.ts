@@ -1,4 +1,11 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { type Actor, type Permission, refusal } from '../../src/domain/actor';
 import type { InvoiceEventType } from '../../src/domain/audit';
@@ -17,12 +24,16 @@ import {
   InvoiceNumberKey,
   InvoiceStatusKey,
 } from '../../src/temporal/search-attributes';
-import { dbActivity, emailActivity } from '../activity-options';
+import { activityFailure } from '../activity-failure';
+import { dbActivity, dbLocalActivity, emailActivity, emailLocalActivity } from '../activity-options';
 import { Lock } from '../lock';
 import type { InvoiceSettings } from './messages';
 
 export const db = proxyActivities<Activities>(dbActivity);
 export const mail = proxyActivities<Activities>(emailActivity);
+const localDb = proxyLocalActivities<Activities>(dbLocalActivity);
+/** Only for an invoice approved by policy: nobody waits for an answer while it is sent (see workflow.ts). */
+export const localMail = proxyLocalActivities<Activities>(emailLocalActivity);
 
 export const APPROVERS: Permission = { roles: ['approver', 'admin'] };
 export const OPERATORS: Permission = { roles: ['operator', 'admin'] };
@@ -41,11 +52,6 @@ export interface InvoiceEvent {
 /** Refuses a command: the api maps the type to its HTTP status (400, 403, 409, 500). */
 export function refuse(code: ErrorCode, message: string, details?: Record<string, unknown>): never {
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true, details: details ? [details] : [] });
-}
-
-/** What an activity's failure says, for the timeline: the activity's own message, not Temporal's wrapper. */
-export function failureMessage(error: ActivityFailure): string {
-  return error.cause?.message ?? error.message;
 }
 
 /** Refuses text the database cannot store or the invoice should not print (see src/domain/text). */
@@ -69,13 +75,24 @@ const KNOWN_FAILURE_TYPES: readonly string[] = ['validation_failed', 'conflict',
  */
 export class InvoiceContext {
   readonly lock = new Lock();
+  /**
+   * The invoice's writes: local activities for invoices started with a revision (messages.ts),
+   * ordinary activities for those started before (their histories replay as they were written).
+   */
+  readonly db: typeof db;
+  /** Search attributes as last published; null before the patch, where every change upserts them all. */
+  private readonly published: Map<string, unknown> | null;
 
   constructor(
     readonly state: InvoiceState,
     readonly customer: CustomerSnapshot,
     readonly policy: DunningPolicy,
     readonly settings: InvoiceSettings,
-  ) {}
+    readonly localWrites: boolean,
+  ) {
+    this.db = localWrites ? localDb : db;
+    this.published = localWrites ? searchAttributesAtStart() : null;
+  }
 
   get invoiceId(): string {
     return this.state.draft.id;
@@ -108,10 +125,10 @@ export class InvoiceContext {
     try {
       return await write();
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      const cause = error.cause;
-      const type = cause instanceof ApplicationFailure && cause.type && KNOWN_FAILURE_TYPES.includes(cause.type) ? (cause.type as ErrorCode) : 'internal';
-      refuse(type, `the change was not stored: ${failureMessage(error)}`);
+      const failure = activityFailure(error);
+      if (!failure) throw error;
+      const type = failure instanceof ApplicationFailure && failure.type && KNOWN_FAILURE_TYPES.includes(failure.type) ? (failure.type as ErrorCode) : 'internal';
+      refuse(type, `the change was not stored: ${failure.message}`);
     }
   }
 
@@ -124,7 +141,7 @@ export class InvoiceContext {
     change: Partial<InvoiceState>,
     event: InvoiceEvent,
     write: (snapshot: InvoiceSnapshot, event: Required<InvoiceEvent>) => Promise<Partial<InvoiceState> | void> = (snapshot, e) =>
-      db.recordInvoiceChange({ snapshot, event: e }),
+      this.db.recordInvoiceChange({ snapshot, event: e }),
   ): Promise<void> {
     const next: InvoiceState = { ...this.state, ...change, version: this.state.version + 1 };
     const stored = await this.store(() => write(snapshotOf(next), { detail: {}, ...event }));
@@ -134,7 +151,20 @@ export class InvoiceContext {
   /** Makes `next` the state (the query answers it at once) and shows it in the Web UI. */
   apply(next: Partial<InvoiceState>): void {
     Object.assign(this.state, next);
-    publishSearchAttributes(this.state);
+    this.publish();
+  }
+
+  /**
+   * Keeps the Web UI's view of the invoice current. Each upsert is a history event, so only the
+   * attributes that changed are sent (a payment that leaves the status alone changes one).
+   */
+  publish(): void {
+    const pairs = searchAttributesOf(this.state);
+    if (!this.published) return upsertSearchAttributes(pairs);
+    const changed = pairs.filter(({ key, value }) => !sameValue(this.published?.get(key.name), value));
+    if (changed.length === 0) return;
+    for (const { key, value } of changed) this.published.set(key.name, value);
+    upsertSearchAttributes(changed);
   }
 
   isVoid(): boolean {
@@ -155,14 +185,25 @@ function snapshotOf(state: InvoiceState): InvoiceSnapshot {
   };
 }
 
-/** Keeps the Web UI's view of the invoice current; called at every transition. */
-export function publishSearchAttributes(state: InvoiceState): void {
-  upsertSearchAttributes([
+const INVOICE_KEYS = [InvoiceStatusKey, CustomerIdKey, AmountDueMinorKey, DunningLevelKey, InvoiceNumberKey, DueAtKey];
+
+function searchAttributesOf(state: InvoiceState): SearchAttributePair[] {
+  return [
     { key: InvoiceStatusKey, value: state.status },
     { key: CustomerIdKey, value: state.draft.customerId },
     { key: AmountDueMinorKey, value: amountDueMinor(state) },
     { key: DunningLevelKey, value: state.dunningLevel },
     ...(state.number ? [{ key: InvoiceNumberKey, value: state.number }] : []),
     ...(state.dueAt ? [{ key: DueAtKey, value: new Date(state.dueAt) }] : []),
-  ]);
+  ];
+}
+
+/** What the workflow started with (src/temporal/search-attributes.ts draftSearchAttributes), or carried over by continue-as-new. */
+function searchAttributesAtStart(): Map<string, unknown> {
+  const given = workflowInfo().typedSearchAttributes;
+  return new Map(INVOICE_KEYS.map((key) => [key.name, given.get(key)] as const).filter(([, value]) => value !== undefined));
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
 }

@@ -1,7 +1,8 @@
-import { ActivityFailure, condition } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { lateFeeMinor, scheduleDunning, type ScheduledStep } from '../../src/domain/dunning';
 import { amountDueMinor, isTerminal } from '../../src/domain/invoice';
-import { db, failureMessage, type InvoiceContext, mail, nowIso } from './context';
+import { activityFailure } from '../activity-failure';
+import { type InvoiceContext, mail, nowIso } from './context';
 
 /**
  * The due date and the policy's reminder steps on durable timers, until the invoice reaches a
@@ -52,7 +53,7 @@ async function remind(invoice: InvoiceContext, step: ScheduledStep): Promise<voi
     const amount = lateFeeMinor(step.lateFee, amountDueMinor(state));
     if (amount > 0) {
       const record = { step: step.index, amountMinor: amount, at: nowIso() };
-      await invoice.store(() => db.recordLateFee({ invoiceId: invoice.invoiceId, fee: record }));
+      await invoice.store(() => invoice.db.recordLateFee({ invoiceId: invoice.invoiceId, fee: record }));
       invoice.apply({ fees: [...state.fees, record] });
     }
     state.dunning.nextStep = step.index + 1;
@@ -66,9 +67,10 @@ async function remind(invoice: InvoiceContext, step: ScheduledStep): Promise<voi
       invoice.commit({ dunningLevel: state.dunningLevel + 1 }, { type: 'reminder_sent', actor: 'system', detail: { ...reminder, amountDueMinor: amountDueMinor(state) } }),
     );
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
+    const failure = activityFailure(error);
+    if (!failure) throw error;
     await invoice.lock.run(() =>
-      invoice.commit({}, { type: 'reminder_failed', actor: 'system', detail: { step: step.index, template: step.template, error: failureMessage(error) } }),
+      invoice.commit({}, { type: 'reminder_failed', actor: 'system', detail: { step: step.index, template: step.template, error: failure.message } }),
     );
   }
 }

@@ -20,7 +20,21 @@ export interface InvoiceWorkflowInput {
   settings: InvoiceSettings;
   /** Set by continue-as-new: the state to carry on from. */
   resume?: InvoiceState;
+  /**
+   * The code the invoice runs, given by whoever starts it (INVOICE_REVISION) so that a new invoice
+   * pays for no patch markers: each `patched()` costs two history events (its marker and core's
+   * TemporalChangeVersion upsert). Invoices started before it existed have none and decide by
+   * their patch markers (workflow.ts).
+   */
+  revision?: InvoiceRevision;
 }
+
+/**
+ * 2: writes as local activities, only changed search attributes upserted, the email of an invoice
+ * approved by policy in the same workflow task (docs/performance.md).
+ */
+export type InvoiceRevision = 2;
+export const INVOICE_REVISION: InvoiceRevision = 2;
 
 /** Invoices started before the lifecycle existed had only a draft (see workflows/invoice/legacy-v1.ts). */
 export type LegacyInvoiceWorkflowInput = Pick<InvoiceWorkflowInput, 'draft' | 'resume'> & Partial<InvoiceWorkflowInput>;
