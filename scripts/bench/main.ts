@@ -19,6 +19,7 @@
  * --approvals M    approval round trips (default 200; 0 skips them)
  * --keep           keep the data dir (databases, worker and api logs) and print where it is
  * --json FILE      also write every figure as JSON
+ * --profile DIR    write the worker's V8 CPU profile (.cpuprofile, for Chrome DevTools) to DIR
  *
  * Linux only (it reads /proc). Every process it starts is stopped at the end, on errors and on Ctrl-C.
  */
@@ -44,6 +45,7 @@ interface Options {
   approvals: number;
   keep: boolean;
   json: string | null;
+  profile: string | null;
 }
 
 class UsageError extends Error {
@@ -60,6 +62,7 @@ function parseOptions(argv: string[]): Options {
       approvals: { type: 'string' },
       keep: { type: 'boolean', default: false },
       json: { type: 'string' },
+      profile: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -78,6 +81,7 @@ function parseOptions(argv: string[]): Options {
     approvals: count('approvals', values.approvals, 200, 0),
     keep: values.keep,
     json: values.json ?? null,
+    profile: values.profile ? path.resolve(values.profile) : null,
   };
 }
 
@@ -86,7 +90,7 @@ const say = (line: string) => console.error(`[bench] ${line}`);
 async function main(options: Options, cleanup: Cleanup, dataDir: string): Promise<Figures> {
   // Other work on the machine skews every figure: the report shows how busy it was.
   const loadAverageAtStart = os.loadavg()[0] ?? 0;
-  const stack = await startStack({ dataDir, keep: options.keep, cleanup, say });
+  const stack = await startStack({ dataDir, keep: options.keep, profileDir: options.profile, cleanup, say });
 
   // Far from any other period; the baseline's charges are a month later, so the run leaves them alone.
   const year = 2100 + Math.floor(Math.random() * 800);

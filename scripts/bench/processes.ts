@@ -212,11 +212,11 @@ export interface NodeService {
  * process (tsx registers its loader in-process), so the pid measured is the one doing the work.
  * Its output goes to `logFile`.
  */
-export function startNodeService(options: { name: string; script: string; cwd: string; env: NodeJS.ProcessEnv; logFile: string }): NodeService {
+export function startNodeService(options: { name: string; script: string; cwd: string; env: NodeJS.ProcessEnv; logFile: string; nodeArgs?: string[] }): NodeService {
   const log = openSync(options.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, ['--import', 'tsx', options.script], { cwd: options.cwd, env: options.env, stdio: ['ignore', log, log] });
+    child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.script], { cwd: options.cwd, env: options.env, stdio: ['ignore', log, log] });
   } finally {
     closeSync(log);
   }

@@ -72,7 +72,7 @@ function inheritedEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !BILLFLOW_VARIABLES.test(name)));
 }
 
-export async function startStack(options: { dataDir: string; keep: boolean; cleanup: Cleanup; say: (line: string) => void }): Promise<BenchStack> {
+export async function startStack(options: { dataDir: string; keep: boolean; profileDir: string | null; cleanup: Cleanup; say: (line: string) => void }): Promise<BenchStack> {
   const { dataDir, cleanup, say } = options;
   const [temporalPort, postgresPort, apiPort] = await threeFreePorts();
 
@@ -137,7 +137,10 @@ export async function startStack(options: { dataDir: string; keep: boolean; clea
   cleanup.add('Temporal client', () => temporal.connection.close());
 
   say('starting the worker and the api (node --import tsx src/worker.ts, src/api/main.ts)');
-  const worker = startNodeService({ name: 'worker', script: 'src/worker.ts', cwd: ROOT, env, logFile: path.join(dataDir, 'worker.log') });
+  // With the node flags of `npm run worker` (its heap limit); --profile adds V8's CPU profile of the
+  // worker, written as it stops (open it in Chrome DevTools).
+  const nodeArgs = [...(await workerNodeFlags()), ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [])];
+  const worker = startNodeService({ name: 'worker', script: 'src/worker.ts', cwd: ROOT, env, logFile: path.join(dataDir, 'worker.log'), nodeArgs });
   cleanup.add('worker', worker.stop);
   killOnExit(worker.pid);
   const api = startNodeService({ name: 'api', script: 'src/api/main.ts', cwd: ROOT, env, logFile: path.join(dataDir, 'api.log') });
@@ -208,4 +211,11 @@ async function hasPollers(temporal: TemporalClient, taskQueue: string): Promise<
     }),
   );
   return counts.every((count) => count > 0);
+}
+
+/** The node flags of package.json's `worker` script (`node <flags> --import tsx src/worker.ts`). */
+async function workerNodeFlags(): Promise<string[]> {
+  const scripts = (JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const words = (scripts.worker ?? '').split(/\s+/);
+  return words[0] === 'node' ? words.slice(1, words.indexOf('--import')) : [];
 }
