@@ -4,10 +4,9 @@ import { type Activities, createActivities } from '../../activities';
 import type { Config } from '../../src/config';
 import { insertBillingRun } from '../../src/db/billing-runs';
 import type { ChargeGroup } from '../../src/db/charges';
-import type { InvoiceSnapshot } from '../../src/db/invoices';
 import { decideApproval } from '../../src/domain/approval';
 import type { InvoiceEventType } from '../../src/domain/audit';
-import { amountDueMinor, type ApprovalRecord, initialInvoiceState, type InvoiceState } from '../../src/domain/invoice';
+import { amountDueMinor, type ApprovalRecord, initialInvoiceState, type InvoiceState, snapshotOf } from '../../src/domain/invoice';
 import type { InvoiceSettings } from '../../workflows/invoice/messages';
 import { type PerPart, perPart, readCpuMs } from './processes';
 import type { BenchStack } from './stack';
@@ -33,8 +32,8 @@ interface InvoiceStep {
  * One invoice of a billing run, approved by policy: the activities the billing run and invoice
  * workflows call for it, in their order and with their arguments. It mirrors
  * workflows/billing-run/workflow.ts (`bill`), workflows/invoice/workflow.ts (`issueAndSend`),
- * workflows/invoice/approval.ts (`approveByPolicy`) and workflows/invoice/context.ts (`commit`,
- * `snapshotOf`): when the workflows' activities change, change this with them.
+ * workflows/invoice/approval.ts (`approveByPolicy`), workflows/invoice/context.ts (`commit`) and
+ * src/domain/invoice.ts (`snapshotOf`): when the workflows' activities change, change this with them.
  */
 export async function billOneInvoice(activities: Activities, step: InvoiceStep): Promise<void> {
   // billingRunWorkflow → bill: the invoice recorded with its charges claimed.
@@ -59,7 +58,7 @@ export async function billOneInvoice(activities: Activities, step: InvoiceStep):
   const number = await activities.issueInvoiceWithSnapshot({
     prefix: step.settings.numberPrefix,
     issuedAt,
-    snapshot: snapshotOf(issued),
+    snapshot: snapshotOf(issued, nowIso()),
     event: { type: 'issued', actor: approver, detail: { dueAt } },
   });
   state = { ...issued, number };
@@ -87,22 +86,8 @@ async function commit(
   event: { type: InvoiceEventType; actor: string; detail: Record<string, unknown> },
 ): Promise<InvoiceState> {
   const next: InvoiceState = { ...state, ...change, version: state.version + 1 };
-  await activities.recordInvoiceChange({ snapshot: snapshotOf(next), event });
+  await activities.recordInvoiceChange({ snapshot: snapshotOf(next, nowIso()), event });
   return next;
-}
-
-/** workflows/invoice/context.ts snapshotOf: what the database records of a version. */
-function snapshotOf(state: InvoiceState): InvoiceSnapshot {
-  return {
-    invoiceId: state.draft.id,
-    version: state.version,
-    status: state.status,
-    amountPaidMinor: state.amountPaidMinor,
-    dunningLevel: state.dunningLevel,
-    dueAt: state.dueAt,
-    creditNoteNumber: state.creditNoteNumber,
-    at: nowIso(),
-  };
 }
 
 export interface BaselineResult {

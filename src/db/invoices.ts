@@ -1,4 +1,4 @@
-import type { ApprovalRecord, FeeRecord, InvoiceApproval, InvoiceDraft, InvoiceStatus } from '../domain/invoice';
+import type { ApprovalRecord, FeeRecord, InvoiceApproval, InvoiceDraft, InvoiceSnapshot, InvoiceStatus } from '../domain/invoice';
 import type { PricedLine } from '../domain/lines';
 import { appendAuditEvent } from './audit';
 import type { InvoiceEventType } from '../domain/audit';
@@ -207,17 +207,7 @@ export async function listInvoices(sql: Sql, f: InvoiceFilter): Promise<(Invoice
   return rows.map(({ delivery, ...row }) => ({ ...toInvoice(row, []), delivery: delivery ? toDelivery(delivery) : null }));
 }
 
-/** The changeable part of an invoice row, as the workflow holds it at one version. */
-export interface InvoiceSnapshot {
-  invoiceId: string;
-  version: number;
-  status: InvoiceStatus;
-  amountPaidMinor: number;
-  dunningLevel: number;
-  dueAt: string | null;
-  creditNoteNumber: string | null;
-  at: string;
-}
+export type { InvoiceSnapshot } from '../domain/invoice';
 
 /**
  * Writes the workflow's state at `version` and the audit event of that change, once. A replayed or
@@ -300,23 +290,7 @@ function lineRows(d: InvoiceDraft) {
  * already there and returns it. From here on its lines and totals never change.
  */
 export async function issueInvoice(sql: Sql, args: { invoiceId: string; issuedAt: string; dueAt: string; prefix: string }): Promise<string> {
-  return sql.begin(async (tx) => {
-    const [row] = await tx<{ number: string | null }[]>`
-      select number
-      from invoices
-      where id = ${args.invoiceId}
-      for update`;
-    if (!row) throw new Error(`invoice ${args.invoiceId} is not recorded`);
-    if (row.number) return row.number;
-    const number = await takeNextNumber(tx, seriesFor(args.prefix, args.issuedAt));
-    await tx`
-      update invoices
-      set number = ${number},
-          issued_at = ${args.issuedAt},
-          due_at = ${args.dueAt}
-      where id = ${args.invoiceId}`;
-    return number;
-  });
+  return sql.begin((tx) => numberOnce(tx, args));
 }
 
 /**
@@ -329,23 +303,29 @@ export async function issueInvoiceWithSnapshot(
 ): Promise<string> {
   const { issuedAt, snapshot, event } = args;
   return sql.begin(async (tx) => {
-    const [row] = await tx<{ number: string | null }[]>`
-      select number
-      from invoices
-      where id = ${snapshot.invoiceId}
-      for update`;
-    if (!row) throw new Error(`invoice ${snapshot.invoiceId} is not recorded`);
-    const number = row.number ?? (await takeNextNumber(tx, seriesFor(args.prefix, issuedAt)));
-    if (!row.number) {
-      await tx`
-        update invoices
-        set number = ${number},
-            issued_at = ${issuedAt}
-        where id = ${snapshot.invoiceId}`;
-    }
+    const number = await numberOnce(tx, { invoiceId: snapshot.invoiceId, issuedAt, dueAt: snapshot.dueAt, prefix: args.prefix });
     await writeInvoiceSnapshot(tx, snapshot, { ...event, detail: { ...event.detail, number } });
     return number;
   });
+}
+
+/** The invoice's number: taken from its series once, under the invoice's row lock, with the issue and due dates. */
+async function numberOnce(tx: Tx, args: { invoiceId: string; issuedAt: string; dueAt: string | null; prefix: string }): Promise<string> {
+  const [row] = await tx<{ number: string | null }[]>`
+    select number
+    from invoices
+    where id = ${args.invoiceId}
+    for update`;
+  if (!row) throw new Error(`invoice ${args.invoiceId} is not recorded`);
+  if (row.number) return row.number;
+  const number = await takeNextNumber(tx, seriesFor(args.prefix, args.issuedAt));
+  await tx`
+    update invoices
+    set number = ${number},
+        issued_at = ${args.issuedAt},
+        due_at = ${args.dueAt}
+    where id = ${args.invoiceId}`;
+  return number;
 }
 
 /**

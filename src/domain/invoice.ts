@@ -259,3 +259,28 @@ export function splitPayment(state: Pick<InvoiceState, 'draft' | 'amountPaidMino
 export function overpaidMinor(state: Pick<InvoiceState, 'draft' | 'amountPaidMinor' | 'fees'>): number {
   return Math.max(0, state.amountPaidMinor - state.draft.totalMinor - feesMinor(state));
 }
+
+/** The changeable part of an invoice row, as the workflow holds it at one version: what a change stores. */
+export interface InvoiceSnapshot {
+  invoiceId: string;
+  version: number;
+  status: InvoiceStatus;
+  amountPaidMinor: number;
+  dunningLevel: number;
+  dueAt: string | null;
+  creditNoteNumber: string | null;
+  at: string;
+}
+
+export function snapshotOf(state: InvoiceState, at: string): InvoiceSnapshot {
+  return {
+    invoiceId: state.draft.id,
+    version: state.version,
+    status: state.status,
+    amountPaidMinor: state.amountPaidMinor,
+    dunningLevel: state.dunningLevel,
+    dueAt: state.dueAt,
+    creditNoteNumber: state.creditNoteNumber,
+    at,
+  };
+}

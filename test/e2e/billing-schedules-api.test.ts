@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { previousPeriod } from '../../src/domain/billing-period';
+import { billingScheduleId } from '../../src/temporal/workflow-ids';
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
 import type { TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
@@ -94,6 +95,23 @@ describe('creating a billing schedule', () => {
     const again = await create({ name, dayOfMonth: 15, timeZone: 'UTC' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('conflict');
+  });
+
+  test('when a schedule fires on the 1st at 06:00 in Berlin, then each of Temporal\'s next firings is at 06:00 there, across the daylight-saving changes', async () => {
+    const name = named('dst');
+    expect((await create({ name, dayOfMonth: 1, hour: 6, timeZone: 'Europe/Berlin' })).status).toBe(201);
+    // The real Schedule's own calendar, as the dev server computes it: its next firings.
+    const { info } = await app.temporal.client.schedule.getHandle(billingScheduleId(name)).describe();
+    const firings = info.nextActionTimes.map((at) => at.toISOString());
+    expect(firings.length).toBeGreaterThanOrEqual(6);
+    for (const at of firings) expect(localTime(at, 'Europe/Berlin')).toMatch(/^\d{4}-\d{2}-01 06:00:00$/);
+    // One firing a month, each a month after the one before, and each billing the month it follows.
+    const months = firings.map((at) => at.slice(0, 7));
+    expect(new Set(months).size).toBe(months.length);
+    for (let i = 1; i < firings.length; i++) expect(previousPeriod(new Date(firings[i] as string), 'Europe/Berlin')).toBe(months[i - 1]);
+    // Summer and winter time both among them: 04:00 UTC in summer (CEST), 05:00 UTC in winter (CET).
+    const utcHours = new Set(firings.map((at) => at.slice(11, 16)));
+    expect(utcHours).toEqual(new Set(['04:00', '05:00']));
   });
 
   test('when the hour is left out and the zone is spelled loosely, then it fires at midnight in the zone Intl names', async () => {

@@ -1,6 +1,6 @@
 /** Runs billing runs on the time-skipping server over an in-memory store of charges, for test/workflows. */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import type { Activities } from '../../activities';
 import type { RunInvoice } from '../../activities/billing-runs';
@@ -138,12 +138,20 @@ export async function runWorker(
   store: ChargeStore,
   taskQueue = `run-${randomBytes(4).toString('hex')}`,
   overrides: Partial<Activities> = {},
+  options: Pick<WorkerOptions, 'maxCachedWorkflows'> = {},
 ) {
   const fakes = fakeActivities({ ...store.activities(), ...overrides });
   // A stopping worker lets its activities finish and report (the default cancels them at once, and
-  // the server would wait out their 30 s timeout before retrying them on the next worker). No sticky
-  // cache: every workflow task replays the history, and no task waits on a stopped worker's sticky
-  // queue, which the time-skipping server does not hand back to the normal queue.
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fakes.activities, shutdownGraceTime: '10s', maxCachedWorkflows: 0 });
+  // the server would wait out their 30 s timeout before retrying them on the next worker). A worker
+  // the test will stop keeps no sticky cache (`maxCachedWorkflows: 0`): the time-skipping server
+  // never hands a stopped worker's sticky tasks back to the normal queue.
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: fakes.activities,
+    shutdownGraceTime: '10s',
+    ...options,
+  });
   return { worker, fakes, taskQueue };
 }

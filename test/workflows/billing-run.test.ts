@@ -44,9 +44,13 @@ test('when the worker is restarted in the middle of a run, then no customer is b
   stopped.catch(() => undefined);
   const bill = store.activities().billCustomer;
   let billed = 0;
-  const first = await runWorker(env(), store, undefined, {
-    billCustomer: async (args) => (++billed <= 10 && bill ? bill(args) : stopped),
-  });
+  const first = await runWorker(
+    env(),
+    store,
+    undefined,
+    { billCustomer: async (args) => (++billed <= 10 && bill ? bill(args) : stopped) },
+    { maxCachedWorkflows: 0 },
+  );
   const input = runInput();
   const handle = await env().client.workflow.start(billingRunWorkflow, { workflowId: `billing-run:${input.runId}`, taskQueue: first.taskQueue, args: [input] });
   await first.worker.runUntil(async () => {

@@ -9,11 +9,10 @@ import {
 import type { Activities } from '../../activities';
 import { type Actor, type Permission, refusal } from '../../src/domain/actor';
 import type { InvoiceEventType } from '../../src/domain/audit';
-import type { InvoiceSnapshot } from '../../src/db/invoices';
 import type { CustomerSnapshot } from '../../src/domain/customer';
 import type { DunningPolicy } from '../../src/domain/dunning';
 import { DomainError } from '../../src/domain/errors';
-import { allowedStatuses, amountDueMinor, type InvoiceCommand, type InvoiceState, isAllowed } from '../../src/domain/invoice';
+import { allowedStatuses, amountDueMinor, type InvoiceCommand, type InvoiceSnapshot, type InvoiceState, isAllowed, snapshotOf } from '../../src/domain/invoice';
 import { textProblem, type TextKind } from '../../src/domain/text';
 import type { ErrorCode } from '../../src/errors';
 import {
@@ -80,7 +79,7 @@ export class InvoiceContext {
    * ordinary activities for those started before (their histories replay as they were written).
    */
   readonly db: typeof db;
-  /** Search attributes as last published; null before the patch, where every change upserts them all. */
+  /** Search attributes as last published; null without a revision, where every change upserts them all. */
   private readonly published: Map<string, unknown> | null;
 
   constructor(
@@ -144,7 +143,7 @@ export class InvoiceContext {
       this.db.recordInvoiceChange({ snapshot, event: e }),
   ): Promise<void> {
     const next: InvoiceState = { ...this.state, ...change, version: this.state.version + 1 };
-    const stored = await this.store(() => write(snapshotOf(next), { detail: {}, ...event }));
+    const stored = await this.store(() => write(snapshotOf(next, nowIso()), { detail: {}, ...event }));
     this.apply({ ...next, ...(stored ?? {}) });
   }
 
@@ -170,19 +169,6 @@ export class InvoiceContext {
   isVoid(): boolean {
     return this.state.status === 'void';
   }
-}
-
-function snapshotOf(state: InvoiceState): InvoiceSnapshot {
-  return {
-    invoiceId: state.draft.id,
-    version: state.version,
-    status: state.status,
-    amountPaidMinor: state.amountPaidMinor,
-    dunningLevel: state.dunningLevel,
-    dueAt: state.dueAt,
-    creditNoteNumber: state.creditNoteNumber,
-    at: nowIso(),
-  };
 }
 
 const INVOICE_KEYS = [InvoiceStatusKey, CustomerIdKey, AmountDueMinorKey, DunningLevelKey, InvoiceNumberKey, DueAtKey];
