@@ -20,19 +20,6 @@ export const emailActivity: ActivityOptions = {
 };
 
 /**
- * The same database writes as local activities: run by the worker inside the workflow task that
- * asked for them, recorded as one marker event instead of three events and a workflow task of their
- * own. Fit for short idempotent writes; a retry that must wait longer than `localRetryThreshold`
- * waits on a durable timer, releasing the workflow task.
- */
-export const dbLocalActivity: LocalActivityOptions = {
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '1 hour',
-  localRetryThreshold: '3 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-};
-
-/**
  * The invoice email of an invoice approved by policy, as a local activity (see invoice/workflow.ts).
  * Its first retry already waits on a durable timer, so a refusing SMTP server never holds the
  * workflow task (and commands arriving meanwhile) for more than one attempt.

@@ -4,7 +4,7 @@ import { parseIsoDuration } from '../../src/domain/duration';
 import { type ApprovalDecisionKind, type ApprovalRecord, type InvoiceCommand, reviseDraft } from '../../src/domain/invoice';
 import { priceLines } from '../../src/domain/lines';
 import { activityFailure } from '../activity-failure';
-import { APPROVERS, assertText, type InvoiceContext, mail, nowIso, OPERATORS, refuse, refuseDomainError } from './context';
+import { APPROVERS, assertText, db, type InvoiceContext, mail, nowIso, OPERATORS, refuse, refuseDomainError } from './context';
 import { approveUpdate, type DecisionCommand, rejectUpdate, requestChangesUpdate, type SubmitCommand, submitUpdate } from './messages';
 
 /**
@@ -95,7 +95,7 @@ export class Approval {
 
   private async record(approval: ApprovalRecord): Promise<void> {
     const approvals = this.invoice.state.approvals;
-    await this.invoice.store(() => this.invoice.db.recordApproval({ invoiceId: this.invoice.invoiceId, seq: approvals.length, approval }));
+    await this.invoice.store(() => db.recordApproval({ invoiceId: this.invoice.invoiceId, seq: approvals.length, approval }));
     this.invoice.apply({ approvals: [...approvals, approval] });
     if (approval.decision !== 'auto_approved') this.decision = approval;
   }
@@ -128,7 +128,7 @@ export class Approval {
       const { state } = this.invoice;
       const draft = reviseDraft(state.draft, cmd);
       const version = state.version + 1;
-      await this.invoice.store(() => this.invoice.db.reviseDraft({ draft, version }));
+      await this.invoice.store(() => db.reviseDraft({ draft, version }));
       this.invoice.apply({ draft, dueAt: draft.dueAt, version });
       this.submitted = true;
     });

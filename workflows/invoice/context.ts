@@ -24,13 +24,12 @@ import {
   InvoiceStatusKey,
 } from '../../src/temporal/search-attributes';
 import { activityFailure } from '../activity-failure';
-import { dbActivity, dbLocalActivity, emailActivity, emailLocalActivity } from '../activity-options';
+import { dbActivity, emailActivity, emailLocalActivity } from '../activity-options';
 import { Lock } from '../lock';
 import type { InvoiceSettings } from './messages';
 
 export const db = proxyActivities<Activities>(dbActivity);
 export const mail = proxyActivities<Activities>(emailActivity);
-const localDb = proxyLocalActivities<Activities>(dbLocalActivity);
 /** Only for an invoice approved by policy: nobody waits for an answer while it is sent (see workflow.ts). */
 export const localMail = proxyLocalActivities<Activities>(emailLocalActivity);
 
@@ -74,11 +73,6 @@ const KNOWN_FAILURE_TYPES: readonly string[] = ['validation_failed', 'conflict',
  */
 export class InvoiceContext {
   readonly lock = new Lock();
-  /**
-   * The invoice's writes: local activities for invoices started with a revision (messages.ts),
-   * ordinary activities for those started before (their histories replay as they were written).
-   */
-  readonly db: typeof db;
   /** Search attributes as last published; null without a revision, where every change upserts them all. */
   private readonly published: Map<string, unknown> | null;
 
@@ -87,10 +81,10 @@ export class InvoiceContext {
     readonly customer: CustomerSnapshot,
     readonly policy: DunningPolicy,
     readonly settings: InvoiceSettings,
-    readonly localWrites: boolean,
+    /** Started with a revision (messages.ts); invoices started before replay as they were written. */
+    readonly revised: boolean,
   ) {
-    this.db = localWrites ? localDb : db;
-    this.published = localWrites ? searchAttributesAtStart() : null;
+    this.published = revised ? searchAttributesAtStart() : null;
   }
 
   get invoiceId(): string {
@@ -140,7 +134,7 @@ export class InvoiceContext {
     change: Partial<InvoiceState>,
     event: InvoiceEvent,
     write: (snapshot: InvoiceSnapshot, event: Required<InvoiceEvent>) => Promise<Partial<InvoiceState> | void> = (snapshot, e) =>
-      this.db.recordInvoiceChange({ snapshot, event: e }),
+      db.recordInvoiceChange({ snapshot, event: e }),
   ): Promise<void> {
     const next: InvoiceState = { ...this.state, ...change, version: this.state.version + 1 };
     const stored = await this.store(() => write(snapshotOf(next, nowIso()), { detail: {}, ...event }));

@@ -1,7 +1,7 @@
 import { setHandler } from '@temporalio/workflow';
 import type { Permission } from '../../src/domain/actor';
 import { amountDueMinor, type InvoiceCommand, type InvoiceStatus } from '../../src/domain/invoice';
-import { assertText, type InvoiceContext, nowIso, OPERATORS, refuse } from './context';
+import { assertText, db, type InvoiceContext, nowIso, OPERATORS, refuse } from './context';
 import { type DecisionCommand, disputeUpdate, resolveDisputeUpdate, voidUpdate, writeOffUpdate } from './messages';
 
 /** Void, dispute, resolve a dispute and write off: each with a reason, each stored before it takes effect. */
@@ -17,7 +17,7 @@ export function acceptCorrections(invoice: InvoiceContext): void {
         const reason = cmd.reason ?? '';
         const at = nowIso();
         await invoice.commit({ status: 'void' }, { type: 'voided', actor: cmd.principal, detail: { reason } }, (snapshot, event) =>
-          invoice.db.voidInvoice({
+          db.voidInvoice({
             customerId: customer.id,
             currency: state.draft.currency,
             // An issued invoice is cancelled by a credit note; a draft never existed for the customer.

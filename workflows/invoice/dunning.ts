@@ -2,7 +2,7 @@ import { condition } from '@temporalio/workflow';
 import { lateFeeMinor, scheduleDunning, type ScheduledStep } from '../../src/domain/dunning';
 import { amountDueMinor, isTerminal } from '../../src/domain/invoice';
 import { activityFailure } from '../activity-failure';
-import { type InvoiceContext, mail, nowIso } from './context';
+import { db, type InvoiceContext, mail, nowIso } from './context';
 
 /**
  * The due date and the policy's reminder steps on durable timers, until the invoice reaches a
@@ -53,7 +53,7 @@ async function remind(invoice: InvoiceContext, step: ScheduledStep): Promise<voi
     const amount = lateFeeMinor(step.lateFee, amountDueMinor(state));
     if (amount > 0) {
       const record = { step: step.index, amountMinor: amount, at: nowIso() };
-      await invoice.store(() => invoice.db.recordLateFee({ invoiceId: invoice.invoiceId, fee: record }));
+      await invoice.store(() => db.recordLateFee({ invoiceId: invoice.invoiceId, fee: record }));
       invoice.apply({ fees: [...state.fees, record] });
     }
     state.dunning.nextStep = step.index + 1;

@@ -1,7 +1,7 @@
 import { setHandler } from '@temporalio/workflow';
 import { amountDueMinor, isTerminal, type PaymentRecord, splitPayment } from '../../src/domain/invoice';
 import { MAX_AMOUNT_MINOR } from '../../src/domain/money';
-import { assertText, type InvoiceContext, nowIso, PAYERS, refuse } from './context';
+import { assertText, db, type InvoiceContext, nowIso, PAYERS, refuse } from './context';
 import { type PaymentCommand, recordPaymentUpdate } from './messages';
 
 /**
@@ -39,7 +39,7 @@ export function acceptPayments(invoice: InvoiceContext): void {
             actor: cmd.principal,
             detail: { reference: cmd.reference, amountMinor: cmd.amountMinor, method: cmd.method, appliedMinor: split.appliedMinor, creditMinor: split.creditMinor },
           },
-          (snapshot, event) => invoice.db.applyPayment({ customerId: customer.id, currency: state.draft.currency, payment, snapshot, event }),
+          (snapshot, event) => db.applyPayment({ customerId: customer.id, currency: state.draft.currency, payment, snapshot, event }),
         );
         return { duplicate: false, state: invoice.state };
       }),

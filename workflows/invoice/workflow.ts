@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, continueAsNew, log, patched, setHandler
 import { amountDueMinor, initialInvoiceState, type InvoiceState, isTerminal } from '../../src/domain/invoice';
 import { Approval } from './approval';
 import { activityFailure } from '../activity-failure';
-import { InvoiceContext, localMail, mail, nowIso } from './context';
+import { db, InvoiceContext, localMail, mail, nowIso } from './context';
 import { acceptCorrections } from './corrections';
 import { runDunning } from './dunning';
 import { legacyInvoiceWorkflow } from './legacy-v1';
@@ -26,9 +26,7 @@ const SERIALISED_COMMANDS_PATCH = 'serialised-commands';
 export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<InvoiceState> {
   if (input.revision === undefined && !patched(SERIALISED_COMMANDS_PATCH)) return legacyInvoiceWorkflow(input);
   const { customer, policy, settings } = input;
-  // Without a revision: started before revisions, with ordinary activities, which its history replays.
-  const localWrites = input.revision !== undefined;
-  const invoice = new InvoiceContext(input.resume ?? initialInvoiceState(input.draft), customer, policy, settings, localWrites);
+  const invoice = new InvoiceContext(input.resume ?? initialInvoiceState(input.draft), customer, policy, settings, input.revision !== undefined);
   setHandler(invoiceStateQuery, () => invoice.state);
   const approval = new Approval(invoice);
   acceptPayments(invoice);
@@ -52,7 +50,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
 async function recordDraft(invoice: InvoiceContext): Promise<void> {
   await invoice.lock.run(async () => {
     // A billing run's invoice was stored with its charges claimed before its workflow started.
-    if (!(invoice.localWrites && invoice.state.draft.billingRunId)) await invoice.db.recordDraftInvoice(invoice.state.draft);
+    if (!(invoice.revised && invoice.state.draft.billingRunId)) await db.recordDraftInvoice(invoice.state.draft);
     invoice.publish();
   });
 }
@@ -65,13 +63,13 @@ async function issueAndSend(invoice: InvoiceContext): Promise<void> {
     const issuedAt = nowIso();
     const dueAt = state.draft.dueAt ?? new Date(Date.parse(issuedAt) + state.draft.paymentTermsDays * 86_400_000).toISOString();
     const approver = state.approvals[state.approvals.length - 1]?.principal ?? 'system';
-    if (invoice.localWrites) {
+    if (invoice.revised) {
       // The number and the open state in one write; the number is the database's to give.
       await invoice.commit({ issuedAt, dueAt, status: 'open' }, { type: 'issued', actor: approver, detail: { dueAt } }, async (snapshot, event) => ({
-        number: await invoice.db.issueInvoiceWithSnapshot({ prefix: settings.numberPrefix, issuedAt, snapshot, event }),
+        number: await db.issueInvoiceWithSnapshot({ prefix: settings.numberPrefix, issuedAt, snapshot, event }),
       }));
     } else {
-      const number = await invoice.store(() => invoice.db.issueInvoice({ invoiceId: invoice.invoiceId, issuedAt, dueAt, prefix: settings.numberPrefix }));
+      const number = await invoice.store(() => db.issueInvoice({ invoiceId: invoice.invoiceId, issuedAt, dueAt, prefix: settings.numberPrefix }));
       await invoice.commit({ number, issuedAt, dueAt, status: 'open' }, { type: 'issued', actor: approver, detail: { number, dueAt } });
     }
     if (amountDueMinor(state) === 0) await invoice.commit({ status: 'paid' }, { type: 'paid', actor: 'system', detail: { reason: 'nothing to pay' } });
@@ -81,7 +79,7 @@ async function issueAndSend(invoice: InvoiceContext): Promise<void> {
   // After a person's approval the email is an ordinary activity: the approver's answer goes out with
   // this workflow task and must not wait for the PDF and SMTP. Approved by policy, nobody waits.
   const byPolicy = state.approvals[state.approvals.length - 1]?.decision === 'auto_approved';
-  const send = invoice.localWrites && byPolicy ? localMail : mail;
+  const send = invoice.revised && byPolicy ? localMail : mail;
   try {
     const sent = await send.sendInvoiceEmail({ state, customer });
     await invoice.lock.run(() =>
@@ -92,7 +90,7 @@ async function issueAndSend(invoice: InvoiceContext): Promise<void> {
     if (!failure) throw error;
     const message = failure.message;
     await invoice.lock.run(async () => {
-      await invoice.store(() => invoice.db.markDeliveryFailed({ invoiceId: invoice.invoiceId, step: 'invoice', error: message }));
+      await invoice.store(() => db.markDeliveryFailed({ invoiceId: invoice.invoiceId, step: 'invoice', error: message }));
       await invoice.commit({ delivery: { ...state.delivery, status: 'failed', lastError: message } }, { type: 'delivery_failed', actor: 'system', detail: { to: customer.email, error: message } });
     });
   }
