@@ -15,15 +15,9 @@ export function createBillingScheduleActivities({ sql }: { sql: Sql }) {
         id: args.runId,
         period: args.period,
         dryRun: false,
-        status: 'running',
         customerIds: null,
-        planned: 0,
-        created: 0,
-        failed: 0,
-        totals: [],
         createdBy: args.createdBy,
         startedAt: new Date().toISOString(),
-        finishedAt: null,
       });
       return { status: run.status, inserted };
     },

@@ -106,20 +106,7 @@ export async function runBaseline(
 ): Promise<BaselineResult> {
   const { config, sql, sink } = stack;
   const runId = `run_${options.period}_baseline`;
-  await insertBillingRun(sql, {
-    id: runId,
-    period: options.period,
-    dryRun: false,
-    status: 'running',
-    customerIds: null,
-    planned: 0,
-    created: 0,
-    failed: 0,
-    totals: [],
-    createdBy: 'bench',
-    startedAt: nowIso(),
-    finishedAt: null,
-  });
+  await insertBillingRun(sql, { id: runId, period: options.period, dryRun: false, customerIds: null, createdBy: 'bench', startedAt: nowIso() });
   // A pool of SMTP connections, as the worker keeps one.
   const mailer = createTransport({ url: config.smtpUrl, pool: true, maxConnections: SMTP_CONNECTIONS });
   const activities = createActivities({

@@ -83,11 +83,15 @@ function toBillingRun(row: BillingRunRow): BillingRun {
 
 const COLUMNS = ['id', 'period', 'dry_run', 'status', 'customer_ids', 'planned', 'created', 'failed', 'totals', 'created_by', 'started_at', 'finished_at'];
 
+/** What starting a run knows: it is running, has counted nothing yet, and has not finished. */
+export type NewBillingRun = Pick<BillingRun, 'id' | 'period' | 'dryRun' | 'customerIds' | 'createdBy' | 'startedAt'>;
+
 /**
  * Stores a new run, or finds the one already stored under its id (the same period posted again, or
  * at the same time): `inserted` tells which, so exactly one of many concurrent starts is "new".
  */
-export async function insertBillingRun(sql: Sql, run: BillingRun): Promise<{ run: BillingRun; inserted: boolean }> {
+export async function insertBillingRun(sql: Sql, start: NewBillingRun): Promise<{ run: BillingRun; inserted: boolean }> {
+  const run: BillingRun = { ...start, status: 'running', planned: 0, created: 0, failed: 0, totals: [], finishedAt: null };
   const [row] = await sql<BillingRunRow[]>`
     insert into billing_runs (id, period, dry_run, status, customer_ids, planned, created, failed, totals,
                               created_by, started_at, finished_at)

@@ -197,15 +197,9 @@ export function createBillingRunService(sql: Sql, client: Client, config: Pick<C
         id: billingRunId(request.period, request.dryRun, request.seed ?? null),
         period: request.period,
         dryRun: request.dryRun,
-        status: 'running',
         customerIds,
-        planned: 0,
-        created: 0,
-        failed: 0,
-        totals: [],
         createdBy: request.by.principal,
         startedAt: request.now,
-        finishedAt: null,
       });
       // Also for a run found stored: the request that stored it may have failed before its start.
       // The workflow is started from the stored run, not from this request.

@@ -19,10 +19,7 @@ beforeAll(async () => {
     id: 'cus_run', name: 'Run GmbH', email: 'ap@run.test', currency: 'EUR', locale: 'de', paymentTermsDays: 14, taxRateBps: 1900,
     dunningPolicyId: null, approval: 'policy', externalId: null, createdBy: 'test', createdAt: now,
   });
-  await insertBillingRun(db.sql, {
-    id: 'run_2026-10', period: '2026-10', dryRun: false, status: 'running', customerIds: null, planned: 0, created: 0, failed: 0, totals: [],
-    createdBy: 'olivia', startedAt: now, finishedAt: null,
-  });
+  await insertBillingRun(db.sql, { id: 'run_2026-10', period: '2026-10', dryRun: false, customerIds: null, createdBy: 'olivia', startedAt: now });
 });
 afterAll(async () => {
   await db.drop();
