@@ -12,9 +12,9 @@ export interface RunningTemporal {
 /**
  * SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit: a crash of the
  * server (or a kill -9) loses nothing committed; a power cut may lose the last moments, never the
- * file. Measured at about twice the throughput of the defaults (docs/performance.md).
+ * file. About twice the throughput of the defaults in the experiments issue 8 reports (docs/performance.md).
  */
-export const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
+const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
 
 /**
  * The real Temporal server of the Temporal CLI (`temporal server start-dev`): SQLite persistence
