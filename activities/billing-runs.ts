@@ -4,16 +4,14 @@ import { type ChargeGroup, pendingChargeGroups } from '../src/db/charges';
 import type { Sql } from '../src/db/client';
 import { findCustomer } from '../src/db/customers';
 import { findDunningPolicy } from '../src/db/dunning-policies';
-import { billRunGroup, previewRunGroup } from '../src/db/run-invoices';
+import { billRunGroup, previewRunGroup, type RecordedRunInvoice } from '../src/db/run-invoices';
 import type { CustomerSnapshot } from '../src/domain/customer';
 import type { DunningPolicy } from '../src/domain/dunning';
-import type { InvoiceDraft } from '../src/domain/invoice';
 import { idFromSeed } from '../src/ids';
-import { failPermanentlyOnBadData } from './database-failures';
+import { classifyDatabaseError, failPermanentlyOnBadData } from './database-failures';
 
 /** A run's invoice, recorded with its charges claimed: what its workflow starts from. */
-export interface RunInvoice {
-  draft: InvoiceDraft;
+export interface RunInvoice extends RecordedRunInvoice {
   customer: CustomerSnapshot;
   policy: DunningPolicy;
 }
@@ -24,36 +22,68 @@ interface RunStep {
   group: ChargeGroup;
 }
 
+/** One customer's part of a batch: its invoice, nothing pending (null), or why the database refused it. */
+export type BillingOutcome = { made: RunInvoice | null } | { failed: string };
+
 /** The billing run's steps. Each is idempotent: the invoice's id derives from the run, customer and currency. */
 export function createBillingRunActivities({ sql }: { sql: Sql }) {
+  /** Records the invoice and answers what its workflow starts from; `policies` caches dunning policies across a batch. */
+  async function billOne(args: RunStep & { createdBy: string; numberPrefix: string | null }, policies: Map<string, DunningPolicy | null>): Promise<RunInvoice | null> {
+    const { runId, period, group } = args;
+    const made = await billRunGroup(sql, {
+      runId,
+      period,
+      ...group,
+      invoiceId: idFromSeed('inv', `${runId}/${group.customerId}/${group.currency}`),
+      createdBy: args.createdBy,
+      now: new Date().toISOString(),
+      numberPrefix: args.numberPrefix,
+    });
+    if (!made) return null;
+    const { draft } = made;
+    const policyId = draft.dunningPolicyId ?? 'default';
+    if (!policies.has(policyId)) policies.set(policyId, await findDunningPolicy(sql, policyId));
+    const customer = await findCustomer(sql, group.customerId);
+    const policy = policies.get(policyId);
+    if (!customer || !policy) {
+      throw ApplicationFailure.nonRetryable(`invoice ${draft.id}: its customer or dunning policy is gone`, 'internal');
+    }
+    return {
+      ...made,
+      customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale, approval: customer.approval },
+      policy,
+    };
+  }
+
   return failPermanentlyOnBadData({
     /** The next page of customers and currencies with pending charges. */
     async planBillingRunPage(args: { period: string; customerIds: string[] | null; after: ChargeGroup | null; limit: number }): Promise<ChargeGroup[]> {
       return pendingChargeGroups(sql, args);
     },
 
-    /** Records one customer's invoice for one currency and claims its charges; null when nothing is pending. */
-    async billCustomer(args: RunStep & { createdBy: string }): Promise<RunInvoice | null> {
-      const { runId, period, group } = args;
-      const draft = await billRunGroup(sql, {
-        runId,
-        period,
-        ...group,
-        invoiceId: idFromSeed('inv', `${runId}/${group.customerId}/${group.currency}`),
-        createdBy: args.createdBy,
-        now: new Date().toISOString(),
-      });
-      if (!draft) return null;
-      const customer = await findCustomer(sql, group.customerId);
-      const policy = await findDunningPolicy(sql, draft.dunningPolicyId ?? 'default');
-      if (!customer || !policy) {
-        throw ApplicationFailure.nonRetryable(`invoice ${draft.id}: its customer or dunning policy is gone`, 'internal');
+    /** Records one customer's invoice for one currency (runs started before batches); null when nothing is pending. */
+    async billCustomer(args: RunStep & { createdBy: string; numberPrefix?: string }): Promise<RunInvoice | null> {
+      return billOne({ ...args, numberPrefix: args.numberPrefix ?? null }, new Map());
+    },
+
+    /**
+     * Records the invoices of a batch of customers, each in its own transaction: a retried batch
+     * finds those already done. A customer whose data the database refuses for good is answered as
+     * failed and the others go on; anything else (the database away) fails the batch for a retry.
+     */
+    async billCustomers(args: Omit<RunStep, 'group'> & { groups: ChargeGroup[]; createdBy: string; numberPrefix: string }): Promise<BillingOutcome[]> {
+      const policies = new Map<string, DunningPolicy | null>();
+      const outcomes: BillingOutcome[] = [];
+      for (const group of args.groups) {
+        try {
+          outcomes.push({ made: await billOne({ ...args, group }, policies) });
+        } catch (error) {
+          const failure = classifyDatabaseError(error);
+          if (!(failure instanceof ApplicationFailure && failure.nonRetryable)) throw failure;
+          outcomes.push({ failed: failure.message });
+        }
       }
-      return {
-        draft,
-        customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale, approval: customer.approval },
-        policy,
-      };
+      return outcomes;
     },
 
     /** A dry run's preview of one customer's invoice for one currency; null when nothing is pending. */

@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
 import type { Sql } from '../src/db/client';
+import { appendAuditEvent } from '../src/db/audit';
 import { findDelivery, upsertDelivery } from '../src/db/deliveries';
 import type { ReminderTemplate } from '../src/domain/dunning';
 import type { InvoiceState } from '../src/domain/invoice';
@@ -54,6 +55,8 @@ export function createEmailActivities(deps: MailDeps) {
     to: string;
     email: RenderedEmail;
     attachments: { filename: string; content: Buffer }[];
+    /** Also put "sent" on the invoice's timeline, in the transaction that marks the delivery sent. */
+    timeline?: boolean;
   }): Promise<SentMail> {
     const messageId = `<${args.invoiceId}.${args.step}@billflow>`;
     const existing = await findDelivery(deps.sql, args.invoiceId, args.step);
@@ -77,14 +80,31 @@ export function createEmailActivities(deps: MailDeps) {
       throw error;
     }
     const sentAt = new Date().toISOString();
-    await upsertDelivery(deps.sql, { ...base, status: 'sent', lastError: null, sentAt });
+    const sent = { ...base, status: 'sent', lastError: null, sentAt } as const;
+    if (!args.timeline) await upsertDelivery(deps.sql, sent);
+    else {
+      await deps.sql.begin(async (tx) => {
+        await upsertDelivery(tx, sent);
+        await appendAuditEvent(tx, {
+          eventKey: `invoice:${args.invoiceId}:delivery:${args.step}`,
+          entityType: 'invoice',
+          entityId: args.invoiceId,
+          type: 'sent',
+          actor: 'system',
+          detail: { to: args.to, messageId },
+          at: sentAt,
+        });
+      });
+    }
     return { messageId, attempts, sentAt };
   }
 
   return {
-    sendInvoiceEmail: ({ state, customer }: { state: InvoiceState; customer: CustomerSnapshot }): Promise<SentMail> => rendered(async () => {
+    /** `timeline`: the workflow (revision 3) leaves the "sent" event on the invoice's timeline to this activity. */
+    sendInvoiceEmail: ({ state, customer, timeline }: { state: InvoiceState; customer: CustomerSnapshot; timeline?: boolean }): Promise<SentMail> => rendered(async () => {
       const doc = documentOf(state, customer);
       return deliver({
+        timeline,
         invoiceId: doc.invoiceId,
         step: 'invoice',
         to: customer.email,

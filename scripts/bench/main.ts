@@ -10,12 +10,12 @@
  *   - a baseline: the same activities called in-process, without Temporal, as many at once.
  *
  *   npm run bench                                # 10,000 customers
- *   npm run bench -- --customers 1000 --baseline 500 --concurrency 20 --approvals 100
+ *   npm run bench -- --customers 1000 --baseline 500 --concurrency 2 --approvals 100
  *   npm run bench -- --customers 300 --keep --json bench.json
  *
  * --customers N    customers, one invoice each (default 10,000)
  * --baseline N     invoices of the in-process baseline (default min(N, 2,000); 0 skips it)
- * --concurrency C  invoices in flight in the baseline (default 20, the billing run's WINDOW)
+ * --concurrency C  batches in flight in the baseline (default: the billing run's BATCH_WINDOW)
  * --approvals M    approval round trips (default 200; 0 skips them)
  * --keep           keep the data dir (databases, worker and api logs) and print where it is
  * --json FILE      also write every figure as JSON
@@ -27,7 +27,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { WINDOW } from '../../workflows/billing-run/workflow';
+import { BATCH_SIZE, BATCH_WINDOW } from '../../workflows/billing-run/workflow';
 import { approvalRoundTrips } from './approvals';
 import { runBaseline } from './baseline';
 import { runBillingRun } from './e2e';
@@ -77,7 +77,7 @@ function parseOptions(argv: string[]): Options {
   return {
     customers,
     baseline: count('baseline', values.baseline, Math.min(customers, 2_000), 0),
-    concurrency: count('concurrency', values.concurrency, WINDOW, 1),
+    concurrency: count('concurrency', values.concurrency, BATCH_WINDOW, 1),
     approvals: count('approvals', values.approvals, 200, 0),
     keep: values.keep,
     json: values.json ?? null,
@@ -124,7 +124,7 @@ async function main(options: Options, cleanup: Cleanup, dataDir: string): Promis
 
   let baseline: Figures['baseline'] = null;
   if (options.baseline > 0) {
-    say(`baseline: ${options.baseline.toLocaleString('en-US')} invoices in-process, ${options.concurrency} at once`);
+    say(`baseline: ${options.baseline.toLocaleString('en-US')} invoices in-process, ${options.concurrency} batches of ${BATCH_SIZE} at once`);
     baseline = baselineFigures(await runBaseline(stack, { period: baselinePeriod, groups: baselineCustomers.groups, concurrency: options.concurrency }), e2e);
   }
 

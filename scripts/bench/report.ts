@@ -137,7 +137,7 @@ export function formatReport(f: Figures): string {
     `  ${history.invoice.breakdown.invoiceId}: ${history.invoice.breakdown.events.map((e) => `${e.type} ${e.count}`).join(', ')}`,
     `billing run history events per invoice: ${n(history.run.perInvoice, 2)} (${n(history.run.events)} events in ${history.run.executions} executions)`,
     baseline
-      ? `baseline (in-process, ${baseline.concurrency} at once): ${n(baseline.invoices)} invoices in ${n(baseline.seconds, 1)} s = ${n(baseline.invoicesPerSecond, 1)} invoices/s; ` +
+      ? `baseline (in-process, ${baseline.concurrency} batches at once): ${n(baseline.invoices)} invoices in ${n(baseline.seconds, 1)} s = ${n(baseline.invoicesPerSecond, 1)} invoices/s; ` +
         `CPU ms per invoice bench+sink ${n(baseline.cpuMsPerInvoice.bench, 1)} postgres ${n(baseline.cpuMsPerInvoice.postgres, 1)} = ${n(baseline.cpuMsPerInvoice.total, 1)}; ` +
         `e2e/baseline = ${n(baseline.e2eOverBaseline, 2)} (${n(baseline.baselineOverE2e, 1)}× slower)`
       : 'baseline: skipped (--baseline 0)',

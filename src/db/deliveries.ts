@@ -1,4 +1,4 @@
-import type { Sql } from './client';
+import type { Sql, Tx } from './client';
 import { toIso } from './client';
 
 export interface Delivery {
@@ -14,7 +14,7 @@ export interface Delivery {
 }
 
 /** Records an attempt's outcome; a delivery once sent stays sent. */
-export async function upsertDelivery(sql: Sql, d: Delivery): Promise<void> {
+export async function upsertDelivery(sql: Sql | Tx, d: Delivery): Promise<void> {
   await sql`
     insert into invoice_deliveries (invoice_id, step, recipient, status, attempts, last_error, message_id, sent_at)
     values (${d.invoiceId}, ${d.step}, ${d.recipient}, ${d.status}, ${d.attempts}, ${d.lastError}, ${d.messageId}, ${d.sentAt})

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, FeeRecord, InvoiceApproval, InvoiceDraft, InvoiceSnapshot, InvoiceStatus } from '../domain/invoice';
+import { type ApprovalRecord, type FeeRecord, type InvoiceApproval, type InvoiceDraft, type InvoiceSnapshot, type InvoiceState, type InvoiceStatus, issuedByPolicy, snapshotOf } from '../domain/invoice';
 import type { PricedLine } from '../domain/lines';
 import { appendAuditEvent } from './audit';
 import type { InvoiceEventType } from '../domain/audit';
@@ -295,18 +295,25 @@ export async function issueInvoice(sql: Sql, args: { invoiceId: string; issuedAt
 
 /**
  * issueInvoice and the invoice's new state (open, with its timeline event naming the number) in one
- * transaction: one round trip for the step every invoice takes. Idempotent like both.
+ * transaction: one round trip for the step every invoice takes. With `approval`, the approver's
+ * decision that lets it be issued is stored first, in the same transaction. Idempotent like each.
  */
 export async function issueInvoiceWithSnapshot(
   sql: Sql,
-  args: { prefix: string; issuedAt: string; snapshot: InvoiceSnapshot; event: InvoiceEventRecord },
+  args: { prefix: string; issuedAt: string; snapshot: InvoiceSnapshot; event: InvoiceEventRecord; approval?: { seq: number; record: ApprovalRecord } },
 ): Promise<string> {
-  const { issuedAt, snapshot, event } = args;
-  return sql.begin(async (tx) => {
-    const number = await numberOnce(tx, { invoiceId: snapshot.invoiceId, issuedAt, dueAt: snapshot.dueAt, prefix: args.prefix });
-    await writeInvoiceSnapshot(tx, snapshot, { ...event, detail: { ...event.detail, number } });
-    return number;
-  });
+  return sql.begin((tx) => issueIn(tx, args));
+}
+
+async function issueIn(
+  tx: Tx,
+  args: { prefix: string; issuedAt: string; snapshot: InvoiceSnapshot; event: InvoiceEventRecord; approval?: { seq: number; record: ApprovalRecord } },
+): Promise<string> {
+  const { issuedAt, snapshot, event, approval } = args;
+  if (approval) await insertApprovalIn(tx, snapshot.invoiceId, approval.seq, approval.record);
+  const number = await numberOnce(tx, { invoiceId: snapshot.invoiceId, issuedAt, dueAt: snapshot.dueAt, prefix: args.prefix });
+  await writeInvoiceSnapshot(tx, snapshot, { ...event, detail: { ...event.detail, number } });
+  return number;
 }
 
 /** The invoice's number: taken from its series once, under the invoice's row lock, with the issue and due dates. */
@@ -333,22 +340,44 @@ async function numberOnce(tx: Tx, args: { invoiceId: string; issuedAt: string; d
  * changes get there as the status changes they cause).
  */
 export async function insertApproval(sql: Sql, invoiceId: string, seq: number, a: ApprovalRecord): Promise<void> {
-  await sql.begin(async (tx) => {
-    await tx`
-      insert into invoice_approvals (invoice_id, seq, principal, decision, reason, at)
-      values (${invoiceId}, ${seq}, ${a.principal}, ${a.decision}, ${a.reason}, ${a.at})
-      on conflict (invoice_id, seq) do nothing`;
-    if (a.decision !== 'approved' && a.decision !== 'auto_approved') return;
-    await appendAuditEvent(tx, {
-      eventKey: `invoice:${invoiceId}:approval:${seq}`,
-      entityType: 'invoice',
-      entityId: invoiceId,
-      type: a.decision,
-      actor: a.principal,
-      detail: a.reason ? { reason: a.reason } : {},
-      at: a.at,
-    });
+  await sql.begin((tx) => insertApprovalIn(tx, invoiceId, seq, a));
+}
+
+async function insertApprovalIn(tx: Tx, invoiceId: string, seq: number, a: ApprovalRecord): Promise<void> {
+  await tx`
+    insert into invoice_approvals (invoice_id, seq, principal, decision, reason, at)
+    values (${invoiceId}, ${seq}, ${a.principal}, ${a.decision}, ${a.reason}, ${a.at})
+    on conflict (invoice_id, seq) do nothing`;
+  if (a.decision !== 'approved' && a.decision !== 'auto_approved') return;
+  await appendAuditEvent(tx, {
+    eventKey: `invoice:${invoiceId}:approval:${seq}`,
+    entityType: 'invoice',
+    entityId: invoiceId,
+    type: a.decision,
+    actor: a.principal,
+    detail: a.reason ? { reason: a.reason } : {},
+    at: a.at,
   });
+}
+
+/**
+ * Approves a draft by policy and issues it (its number, the open state and their timeline events)
+ * inside a caller's transaction, storing exactly what the invoice workflow stores when it does both
+ * itself: a billing run does it in the transaction that records the invoice and claims its charges,
+ * and starts the workflow from the state answered.
+ */
+export async function issueByPolicyIn(tx: Tx, draft: InvoiceDraft, args: { prefix: string; issuedAt: string; reason: string }): Promise<InvoiceState> {
+  const record: ApprovalRecord = { principal: 'system', decision: 'auto_approved', at: args.issuedAt, reason: args.reason };
+  // The number is the database's to give: the state is completed with it once taken.
+  const issued = issuedByPolicy(draft, { approval: record, number: '', issuedAt: args.issuedAt });
+  const number = await issueIn(tx, {
+    prefix: args.prefix,
+    issuedAt: args.issuedAt,
+    snapshot: snapshotOf(issued, args.issuedAt),
+    event: { type: 'issued', actor: 'system', detail: { dueAt: issued.dueAt } },
+    approval: { seq: 0, record },
+  });
+  return { ...issued, number };
 }
 
 export async function listApprovals(sql: Sql, invoiceId: string): Promise<ApprovalRecord[]> {

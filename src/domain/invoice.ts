@@ -232,6 +232,28 @@ export function initialInvoiceState(draft: InvoiceDraft): InvoiceState {
   };
 }
 
+/** The due date an invoice takes when issued at `issuedAt`: its own, or its payment terms from then. */
+export function dueDateOf(draft: Pick<InvoiceDraft, 'dueAt' | 'paymentTermsDays'>, issuedAt: string): string {
+  return draft.dueAt ?? new Date(Date.parse(issuedAt) + draft.paymentTermsDays * 86_400_000).toISOString();
+}
+
+/**
+ * A draft approved by policy and issued in one step, as a billing run stores it (src/db/run-invoices.ts)
+ * and starts its workflow from: the same state, at the same version, that the workflow reaches when it
+ * approves by policy and issues by itself.
+ */
+export function issuedByPolicy(draft: InvoiceDraft, issue: { approval: ApprovalRecord; number: string; issuedAt: string }): InvoiceState {
+  return {
+    ...initialInvoiceState(draft),
+    status: 'open',
+    number: issue.number,
+    issuedAt: issue.issuedAt,
+    dueAt: dueDateOf(draft, issue.issuedAt),
+    approvals: [issue.approval],
+    version: 1,
+  };
+}
+
 export function feesMinor(state: Pick<InvoiceState, 'fees'>): number {
   return state.fees.reduce((sum, fee) => sum + fee.amountMinor, 0);
 }

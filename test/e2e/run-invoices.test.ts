@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
  */
 let db: TestDatabase;
 const now = '2026-11-01T00:00:00.000Z';
-const group = { runId: 'run_2026-10', period: '2026-10', customerId: 'cus_run', currency: 'EUR', createdBy: 'olivia', now };
+const group = { runId: 'run_2026-10', period: '2026-10', customerId: 'cus_run', currency: 'EUR', createdBy: 'olivia', now, numberPrefix: 'RUN' };
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -43,7 +43,7 @@ test('when a step is retried, then the second attempt answers the invoice the fi
   const first = await billRunGroup(db.sql, { ...group, invoiceId: 'inv_run_1' });
   const again = await billRunGroup(db.sql, { ...group, invoiceId: 'inv_run_1' });
 
-  expect(first).toMatchObject({ id: 'inv_run_1', billingRunId: 'run_2026-10', subtotalMinor: 3500, taxMinor: 665, totalMinor: 4165, paymentTermsDays: 14 });
+  expect(first?.draft).toMatchObject({ id: 'inv_run_1', billingRunId: 'run_2026-10', subtotalMinor: 3500, taxMinor: 665, totalMinor: 4165, paymentTermsDays: 14 });
   expect(again).toEqual(first);
   expect((await findCharge(db.sql, 'chg_a'))?.status).toBe('billed');
   expect((await findCharge(db.sql, 'chg_later'))?.status).toBe('pending');
@@ -68,6 +68,44 @@ test('when cancels race the step that bills the same charges, then each charge i
       else expect(charge).toMatchObject({ status: 'billed', invoiceId: `inv_race_${round}` });
     }
     const onInvoice = charges.filter((c) => c?.status === 'billed').length;
-    expect(billed?.lines.length ?? 0).toBe(onInvoice);
+    expect(billed?.draft.lines.length ?? 0).toBe(onInvoice);
   }
+});
+
+test('when the customer\'s policy lets the invoice through, then the step approves and issues it in the same transaction, as the workflow would have', async () => {
+  await pendingCharge('chg_issue_1', '2026-10', 1000);
+  const made = await billRunGroup(db.sql, { ...group, invoiceId: 'inv_run_issued' });
+
+  const dueAt = '2026-11-15T00:00:00.000Z';
+  expect(made?.issued).toMatchObject({ status: 'open', number: expect.stringMatching(/^RUN-2026-\d{6}$/), issuedAt: now, dueAt, version: 1 });
+  expect(made?.issued?.approvals).toEqual([{ principal: 'system', decision: 'auto_approved', at: now, reason: expect.any(String) }]);
+  const [row] = await db.sql<{ status: string; number: string; version: number; due_at: Date }[]>`
+    select status, number, version, due_at from invoices where id = 'inv_run_issued'`;
+  expect(row).toEqual({ status: 'open', number: made?.issued?.number, version: 1, due_at: new Date(dueAt) });
+  const timeline = await db.sql<{ type: string; actor: string }[]>`
+    select type, actor from audit_events where entity_id = 'inv_run_issued' order by id`;
+  expect(timeline).toEqual([
+    { type: 'created', actor: 'olivia' },
+    { type: 'auto_approved', actor: 'system' },
+    { type: 'issued', actor: 'system' },
+  ]);
+});
+
+test('when the customer wants every invoice approved, then the step records a draft and leaves the rest to its workflow', async () => {
+  await insertCustomer(db.sql, {
+    id: 'cus_strict', name: 'Strict AG', email: 'ap@strict.test', currency: 'EUR', locale: 'de', paymentTermsDays: 14, taxRateBps: 1900,
+    dunningPolicyId: null, approval: 'always', externalId: null, createdBy: 'test', createdAt: now,
+  });
+  await insertCharge(
+    db.sql,
+    createCharge(
+      { customerId: 'cus_strict', currency: 'EUR', kind: 'one_off', line: { description: 'x', quantity: '1', unitPriceMinor: 500, taxRateBps: 1900 }, occurredAt: null, period: '2026-10' },
+      { id: 'chg_strict', createdBy: 'olivia', now },
+    ),
+  );
+  const made = await billRunGroup(db.sql, { ...group, customerId: 'cus_strict', invoiceId: 'inv_run_strict' });
+
+  expect(made).toMatchObject({ draft: { id: 'inv_run_strict' }, issued: null });
+  const [row] = await db.sql<{ status: string; number: string | null }[]>`select status, number from invoices where id = 'inv_run_strict'`;
+  expect(row).toEqual({ status: 'draft', number: null });
 });

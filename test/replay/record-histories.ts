@@ -13,7 +13,8 @@ import { Worker } from '@temporalio/worker';
 import { ensureTestServer } from '../../scripts/provision/tools';
 import { DEFAULT_DUNNING_POLICY } from '../../src/domain/dunning';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
-import { draftSearchAttributes } from '../../src/temporal/search-attributes';
+import { draftSearchAttributes, startSearchAttributes } from '../../src/temporal/search-attributes';
+import { issuedByPolicy } from '../../src/domain/invoice';
 import {
   approveUpdate,
   disputeUpdate,
@@ -39,6 +40,8 @@ interface Scenario {
   approval: 'always' | 'never';
   /** The revision the invoice is started with; none for scenarios recorded before revisions. */
   revision?: typeof INVOICE_REVISION;
+  /** Started as a billing run starts an invoice it approved by policy and issued (revision 3 on). */
+  issuedByRun?: boolean;
   run: (h: Handle, env: TestWorkflowEnvironment) => Promise<void>;
 }
 
@@ -107,6 +110,27 @@ const scenarios: Record<string, Scenario> = {
       await h.executeUpdate(voidUpdate, { args: [{ ...operator, reason: 'duplicate' }] });
     },
   },
+  'r3-issued-by-a-run-overdue-then-paid': {
+    approval: 'never',
+    revision: 3,
+    issuedByRun: true,
+    run: async (h, env) => {
+      await settle();
+      await env.sleep('35 days');
+      await settle();
+      await h.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 26350, method: 'bank_transfer', reference: 'TX-1', receivedAt: '2026-12-06T00:00:00.000Z' }] });
+    },
+  },
+  'r3-approved-by-a-person-then-paid': {
+    approval: 'always',
+    revision: 3,
+    run: async (h) => {
+      await settle();
+      await h.executeUpdate(approveUpdate, { args: [{ ...approver, reason: 'ok' }] });
+      await settle();
+      await h.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 26350, method: 'card', reference: 'TX-2', receivedAt: '2026-11-03T00:00:00.000Z' }] });
+    },
+  },
 };
 
 async function main(): Promise<void> {
@@ -124,7 +148,10 @@ async function main(): Promise<void> {
       const taskQueue = `record-${name}`;
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fakes.activities });
       await worker.runUntil(async () => {
-        const draft = sampleDraft(`inv_${name}`, {}, '2026-11-01T09:00:00.000Z');
+        const created = '2026-11-01T09:00:00.000Z';
+        const draft = { ...sampleDraft(`inv_${name}`, {}, created), ...(scenario.issuedByRun ? { billingRunId: 'run_2026-10' } : {}) };
+        const approval = { principal: 'system', decision: 'auto_approved', at: created, reason: 'the customer needs no approval' } as const;
+        const resume = scenario.issuedByRun ? issuedByPolicy(draft, { approval, number: 'INV-2026-000042', issuedAt: created }) : undefined;
         const handle = await env.client.workflow.start(invoiceWorkflow, {
           workflowId: `invoice:inv_${name}`,
           taskQueue,
@@ -135,9 +162,10 @@ async function main(): Promise<void> {
               policy: DEFAULT_DUNNING_POLICY,
               settings: { approvalEscalationAfter: 'P2D', numberPrefix: 'INV' },
               ...(scenario.revision ? { revision: scenario.revision } : {}),
+              ...(resume ? { resume } : {}),
             },
           ],
-          ...(scenario.revision ? { typedSearchAttributes: draftSearchAttributes(draft) } : {}),
+          ...(scenario.revision ? { typedSearchAttributes: resume ? startSearchAttributes(resume) : draftSearchAttributes(draft) } : {}),
         });
         await scenario.run(handle, env);
         await settle();

@@ -56,6 +56,7 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
     // A billing run with no pending charges, unless a test gives it some (test/support/run-harness.ts).
     planBillingRunPage: track('planBillingRunPage', () => []),
     billCustomer: track('billCustomer', () => null),
+    billCustomers: track('billCustomers', () => []),
     previewCustomer: track('previewCustomer', () => null),
     recordBillingRunProgress: track('recordBillingRunProgress', () => undefined),
     recordScheduledBillingRun: track('recordScheduledBillingRun', () => ({ status: 'running', inserted: true })),

@@ -6,9 +6,9 @@ import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import type { Activities } from '../../activities';
 import { DEFAULT_DUNNING_POLICY, type DunningPolicy } from '../../src/domain/dunning';
-import type { DraftRequest, InvoiceState } from '../../src/domain/invoice';
+import { type DraftRequest, type InvoiceState, issuedByPolicy } from '../../src/domain/invoice';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
-import { draftSearchAttributes } from '../../src/temporal/search-attributes';
+import { draftSearchAttributes, startSearchAttributes } from '../../src/temporal/search-attributes';
 import type { CustomerSnapshot } from '../../src/domain/customer';
 import { INVOICE_REVISION, invoiceStateQuery, type InvoiceWorkflowInput } from '../../workflows/invoice/messages';
 import { invoiceWorkflow } from '../../workflows/invoice/workflow';
@@ -60,27 +60,39 @@ export interface Run {
 /** Starts an invoice on its own task queue with fake activities, runs `body`, stops the worker. */
 export async function withInvoice(
   env: TestWorkflowEnvironment,
-  options: { approval?: CustomerSnapshot['approval']; policy?: DunningPolicy; overrides?: Partial<Activities>; draft?: Partial<DraftRequest> },
+  options: {
+    approval?: CustomerSnapshot['approval'];
+    policy?: DunningPolicy;
+    overrides?: Partial<Activities>;
+    draft?: Partial<DraftRequest>;
+    /** Started as a billing run starts an invoice it approved by policy and issued (src/db/run-invoices.ts). */
+    issuedByRun?: boolean;
+  },
   body: (run: Run) => Promise<void>,
 ): Promise<ReturnType<typeof fakeActivities>> {
   const fakes = fakeActivities(options.overrides);
   const taskQueue = `wf-${randomBytes(4).toString('hex')}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fakes.activities });
   const id = `inv_${randomBytes(5).toString('hex')}`;
+  const draft = options.issuedByRun ? { ...sampleDraft(id, options.draft), billingRunId: 'run_2026-10' } : sampleDraft(id, options.draft);
+  const now = new Date().toISOString();
   const input: InvoiceWorkflowInput = {
-    draft: sampleDraft(id, options.draft),
+    draft,
     customer: sampleCustomer(options.approval ?? 'always'),
     policy: options.policy ?? DEFAULT_DUNNING_POLICY,
     settings: { approvalEscalationAfter: 'P2D', numberPrefix: 'INV' },
     revision: INVOICE_REVISION,
+    ...(options.issuedByRun
+      ? { resume: issuedByPolicy(draft, { approval: { principal: 'system', decision: 'auto_approved', at: now, reason: 'below the threshold' }, number: 'INV-2026-000001', issuedAt: now }) }
+      : {}),
   };
   await worker.runUntil(async () => {
-    // As the api and the billing run start it: with the draft's search attributes.
+    // As the api and the billing run start it: with the search attributes of the state it starts from.
     const handle = await env.client.workflow.start(invoiceWorkflow, {
       workflowId: `invoice:${id}`,
       taskQueue,
       args: [input],
-      typedSearchAttributes: draftSearchAttributes(input.draft),
+      typedSearchAttributes: input.resume ? startSearchAttributes(input.resume) : draftSearchAttributes(input.draft),
     });
     const until = async (predicate: (s: InvoiceState) => boolean) => {
       for (let i = 0; i < 100; i++) {

@@ -52,6 +52,7 @@ export class ChargeStore {
         );
       },
       billCustomer: ({ runId, period, group, createdBy }) => Promise.resolve(this.bill(runId, period, group, createdBy)),
+      billCustomers: ({ runId, period, groups, createdBy }) => Promise.resolve(groups.map((group) => ({ made: this.bill(runId, period, group, createdBy) }))),
       previewCustomer: ({ runId, period, group }) => Promise.resolve(this.preview(runId, period, group)),
       recordBillingRunProgress: (args) => {
         this.progress.push(args);
@@ -78,6 +79,7 @@ export class ChargeStore {
     for (const charge of charges) Object.assign(charge, { status: 'billed', invoiceId: id });
     const made: RunInvoice = {
       draft,
+      issued: null,
       // Approval required: the invoices wait for a person and do not run dunning during the test.
       customer: { id: group.customerId, name: `Customer ${group.customerId}`, email: `${group.customerId}@example.test`, locale: 'en', approval: 'always' },
       policy: DEFAULT_DUNNING_POLICY,

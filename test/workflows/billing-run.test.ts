@@ -37,18 +37,28 @@ test('when a run bills more customers than fit on a page, then it continues as n
 test('when the worker is restarted in the middle of a run, then no customer is billed twice and none is left out', async () => {
   const customers = 60;
   const store = new ChargeStore(sampleCharges(customers));
-  // The first worker bills ten customers; the steps it has begun after those fail as it stops (as a
-  // crash would leave them), and the second worker, knowing nothing of the first, carries on.
+  // The first worker bills ten customers, in the middle of its first batch; the steps it has begun
+  // after those fail as it stops (as a crash would leave them), and the second worker, knowing
+  // nothing of the first, carries on.
   let stopping: (error: Error) => void = () => undefined;
   const stopped = new Promise<never>((_, reject) => (stopping = reject));
   stopped.catch(() => undefined);
-  const bill = store.activities().billCustomer;
+  const bill = store.activities().billCustomers;
   let billed = 0;
   const first = await runWorker(
     env(),
     store,
     undefined,
-    { billCustomer: async (args) => (++billed <= 10 && bill ? bill(args) : stopped) },
+    {
+      billCustomers: async (args) => {
+        const outcomes = [];
+        for (const group of args.groups) {
+          if (++billed > 10 || !bill) return stopped;
+          outcomes.push(...(await bill({ ...args, groups: [group] })));
+        }
+        return outcomes;
+      },
+    },
     { maxCachedWorkflows: 0 },
   );
   const input = runInput();
@@ -79,14 +89,24 @@ test('when the same charges meet a second run, then the second bills nothing', a
 });
 
 test('when a run is cancelled, then it makes no further invoices and those made stay', async () => {
-  const customers = 40;
+  const customers = 120;
   const store = new ChargeStore(sampleCharges(customers));
-  const { worker, fakes, taskQueue } = await runWorker(env(), store);
+  // The batches begun before the cancel finish (their invoices stay); none is begun after it.
+  let release: () => void = () => undefined;
+  const cancelSent = new Promise<void>((resolve) => (release = resolve));
+  const bill = store.activities().billCustomers;
+  const { worker, fakes, taskQueue } = await runWorker(env(), store, undefined, {
+    billCustomers: async (args) => {
+      await cancelSent;
+      return bill ? bill(args) : [];
+    },
+  });
   const input = runInput();
   const result = await worker.runUntil(async () => {
     const handle = await env().client.workflow.start(billingRunWorkflow, { workflowId: `billing-run:${input.runId}`, taskQueue, args: [input] });
-    while (fakes.argsOf('billCustomer').length < 5) await new Promise((r) => setTimeout(r, 10));
+    while (fakes.argsOf('billCustomers').length < 1) await new Promise((r) => setTimeout(r, 10));
     await handle.signal(cancelBillingRunSignal);
+    release();
     return handle.result();
   });
 

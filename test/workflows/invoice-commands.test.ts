@@ -129,29 +129,31 @@ describe('payments, void and write-off', () => {
 });
 
 describe('stored before the state changes', () => {
-  test('when an approver approves, then the approval is stored before the invoice is issued', async () => {
+  test('when an approver approves, then the approval and the issue it allows are stored in one write before the invoice is open', async () => {
     const finished: string[] = [];
     const fakes = await withInvoice(
       env(),
       {
         overrides: {
-          recordApproval: async () => {
+          issueInvoiceWithSnapshot: async () => {
             await new Promise((r) => setTimeout(r, 300));
-            finished.push('recordApproval');
-          },
-          issueInvoiceWithSnapshot: () => {
-            finished.push('issueInvoice started');
-            return Promise.resolve('INV-2026-000001');
+            finished.push('issueInvoiceWithSnapshot');
+            return 'INV-2026-000001';
           },
         },
       },
       async ({ handle, until }) => {
         await until((s) => s.status === 'pending_approval');
-        expect((await handle.executeUpdate(approveUpdate, { args: [approver] })).status).toBe('open');
+        const answer = await handle.executeUpdate(approveUpdate, { args: [approver] });
+        finished.push('answered');
+        expect(answer).toMatchObject({ status: 'open', number: 'INV-2026-000001', approvals: [{ principal: approver.principal, decision: 'approved' }] });
       },
     );
-    expect(finished).toEqual(['recordApproval', 'issueInvoice started']);
-    expect(fakes.argsOf('issueInvoiceWithSnapshot')).toHaveLength(1);
+    expect(finished).toEqual(['issueInvoiceWithSnapshot', 'answered']);
+    expect(fakes.argsOf('recordApproval')).toHaveLength(0);
+    expect(fakes.argsOf('issueInvoiceWithSnapshot')).toEqual([
+      expect.objectContaining({ approval: { seq: 0, record: expect.objectContaining({ principal: approver.principal, decision: 'approved' }) }, snapshot: expect.objectContaining({ status: 'open' }) }),
+    ]);
   });
 
   test('when storing an approval fails for good, then the approver gets the error at once, the invoice still awaits approval, and a later approval works', async () => {
@@ -160,8 +162,8 @@ describe('stored before the state changes', () => {
       env(),
       {
         overrides: {
-          recordApproval: () =>
-            ++attempts === 1 ? Promise.reject(ApplicationFailure.nonRetryable('PostgreSQL refused the write (22021)', 'validation_failed')) : Promise.resolve(),
+          issueInvoiceWithSnapshot: () =>
+            ++attempts === 1 ? Promise.reject(ApplicationFailure.nonRetryable('PostgreSQL refused the write (22021)', 'validation_failed')) : Promise.resolve('INV-2026-000001'),
         },
       },
       async ({ handle, until }) => {
@@ -172,7 +174,7 @@ describe('stored before the state changes', () => {
         expect((await handle.executeUpdate(approveUpdate, { args: [approver] })).status).toBe('open');
       },
     );
-    expect(fakes.argsOf('issueInvoiceWithSnapshot')).toHaveLength(1);
+    expect(fakes.argsOf('issueInvoiceWithSnapshot')).toHaveLength(2);
   });
 
   test('when storing a payment fails for good, then the caller gets the error and nothing is paid', async () => {

@@ -4,6 +4,7 @@ import {
   continueAsNew,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -11,8 +12,9 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities';
+import type { RunInvoice } from '../../activities/billing-runs';
 import { addToTotals } from '../../src/domain/billing-run';
-import { draftSearchAttributes } from '../../src/temporal/search-attributes';
+import { draftSearchAttributes, startSearchAttributes } from '../../src/temporal/search-attributes';
 import { invoiceWorkflowId } from '../../src/temporal/workflow-ids';
 import { dbActivity } from '../activity-options';
 import { INVOICE_REVISION } from '../invoice/messages';
@@ -22,15 +24,24 @@ import { type BillingRunInput, type BillingRunProgress, billingRunProgressQuery,
 const db = proxyActivities<Activities>(dbActivity);
 
 /**
- * Customers and currencies planned per page. Each page costs about 6 history events per invoice
- * (activity scheduled, started, completed; child initiated, started) plus a few: a run continues as
- * new after every page, so its history stays far below Temporal's 51,200-event and 50 MB limits and
- * its pending children below the 2,000 a workflow may have (limit.numPendingChildExecutions), however
- * many customers it bills.
+ * Customers and currencies planned per page. A run continues as new after every page, so its
+ * history stays far below Temporal's 51,200-event and 50 MB limits (about 2.5 events per invoice:
+ * the child's initiated and started events, and its share of a batch's activity and workflow tasks)
+ * and its pending children below the 2,000 a workflow may have (limit.numPendingChildExecutions),
+ * however many customers it bills.
  */
 export const PAGE_SIZE = 200;
-/** Invoices being made at once: a sliding window, well below the 2,000 pending activities a workflow may have. */
+/**
+ * Customers billed by one activity: its three events and workflow task serve them all. Each
+ * customer is billed in its own transaction, so a retried batch finds the work already done.
+ */
+export const BATCH_SIZE = 20;
+/** Batches being billed at once: a sliding window of 40 invoices, well below the 2,000 pending activities a workflow may have. */
+export const BATCH_WINDOW = 2;
+/** Invoices being made at once by runs started before batches (one activity per customer) and by dry runs. */
 export const WINDOW = 20;
+/** Runs started before batches bill one customer per activity (their histories say so). */
+const BATCHES_PATCH = 'billing-run-batches';
 
 const START: BillingRunProgress = { after: null, pages: 0, planned: 0, created: 0, failed: 0, totals: [], cancelled: false };
 
@@ -51,19 +62,14 @@ export async function billingRunWorkflow(input: BillingRunInput): Promise<Billin
 
   const page = progress.cancelled ? [] : await planPage(input, progress);
   progress.planned += page.length;
-  await inWindows(page, WINDOW, async (group) => {
-    if (progress.cancelled) return;
-    try {
-      const made = await (input.dryRun ? preview(input, group) : bill(input, group));
-      if (!made) return;
-      progress.created += 1;
-      progress.totals = addToTotals(progress.totals, group.currency, made.totalMinor);
-    } catch (error) {
-      if (!(error instanceof ActivityFailure || error instanceof ChildWorkflowFailure)) throw error;
-      progress.failed += 1;
-      log.warn('a customer of the run could not be billed', { runId: input.runId, ...group, error: error.message });
-    }
-  });
+  if (!input.dryRun && patched(BATCHES_PATCH)) await billInBatches(input, page, progress);
+  else {
+    await inWindows(page, WINDOW, async (group) => {
+      if (progress.cancelled) return;
+      const made = await count(input, progress, [group], () => (input.dryRun ? preview(input, group) : bill(input, group)));
+      if (made) madeOne(progress, group, made);
+    });
+  }
   const last = page[page.length - 1];
   progress.after = last ?? progress.after;
   progress.pages += 1;
@@ -98,18 +104,74 @@ async function planPage(input: BillingRunInput, progress: BillingRunProgress): P
   }
 }
 
-/** Records the invoice with its charges claimed, then starts its workflow (which outlives the run). */
+/**
+ * Bills the page `BATCH_SIZE` customers per activity, `BATCH_WINDOW` batches at once, and starts the
+ * workflow of each invoice a batch recorded while the next batch is billed.
+ */
+async function billInBatches(input: BillingRunInput, page: readonly Group[], progress: BillingRunProgress): Promise<void> {
+  const batches = Array.from({ length: Math.ceil(page.length / BATCH_SIZE) }, (_, i) => page.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE));
+  const starts: Promise<void>[] = [];
+  await inWindows(batches, BATCH_WINDOW, async (groups) => {
+    if (progress.cancelled) return;
+    const outcomes = await count(input, progress, groups, () =>
+      db.billCustomers({ runId: input.runId, period: input.period, groups, createdBy: input.createdBy, numberPrefix: input.settings.numberPrefix }),
+    );
+    for (const [i, outcome] of (outcomes ?? []).entries()) {
+      const group = groups[i] as Group;
+      if ('failed' in outcome) failedOne(input, progress, group, outcome.failed);
+      else if (outcome.made) {
+        const made = outcome.made;
+        starts.push(
+          count(input, progress, [group], () => startInvoice(input, made)).then((started) => {
+            if (started) madeOne(progress, group, started);
+          }),
+        );
+      }
+    }
+  });
+  await Promise.all(starts);
+}
+
+/** Runs one step of the run; a step that failed for good counts its customers as failed, and the run goes on. */
+async function count<T>(input: BillingRunInput, progress: BillingRunProgress, groups: readonly Group[], step: () => Promise<T>): Promise<T | null> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof ActivityFailure || error instanceof ChildWorkflowFailure)) throw error;
+    for (const group of groups) failedOne(input, progress, group, error.message);
+    return null;
+  }
+}
+
+function madeOne(progress: BillingRunProgress, group: Group, made: { totalMinor: number }): void {
+  progress.created += 1;
+  progress.totals = addToTotals(progress.totals, group.currency, made.totalMinor);
+}
+
+function failedOne(input: BillingRunInput, progress: BillingRunProgress, group: Group, error: string): void {
+  progress.failed += 1;
+  log.warn('a customer of the run could not be billed', { runId: input.runId, ...group, error });
+}
+
+/** One customer per activity (runs started before batches): records the invoice, then starts its workflow. */
 async function bill(input: BillingRunInput, group: Group): Promise<{ totalMinor: number } | null> {
-  const made = await db.billCustomer({ runId: input.runId, period: input.period, group, createdBy: input.createdBy });
-  if (!made) return null;
-  const { draft, customer, policy } = made;
+  const made = await db.billCustomer({ runId: input.runId, period: input.period, group, createdBy: input.createdBy, numberPrefix: input.settings.numberPrefix });
+  return made ? startInvoice(input, made) : null;
+}
+
+/**
+ * Starts the workflow of an invoice the run recorded (which outlives the run), from the state
+ * recorded: issued when approved by policy, else a draft waiting for a person.
+ */
+async function startInvoice(input: BillingRunInput, made: RunInvoice): Promise<{ totalMinor: number }> {
+  const { draft, issued, customer, policy } = made;
   try {
     await startChild<typeof invoiceWorkflow>('invoiceWorkflow', {
       workflowId: invoiceWorkflowId(draft.id),
-      args: [{ draft, customer, policy, settings: input.settings, revision: INVOICE_REVISION }],
+      args: [{ draft, customer, policy, settings: input.settings, revision: INVOICE_REVISION, ...(issued ? { resume: issued } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: draftSearchAttributes(draft),
+      typedSearchAttributes: issued ? startSearchAttributes(issued) : draftSearchAttributes(draft),
     });
   } catch (error) {
     // Started before (a run restarted by hand): the invoice is there and running.

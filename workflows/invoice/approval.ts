@@ -5,6 +5,7 @@ import { type ApprovalDecisionKind, type ApprovalRecord, type InvoiceCommand, re
 import { priceLines } from '../../src/domain/lines';
 import { activityFailure } from '../activity-failure';
 import { APPROVERS, assertText, db, type InvoiceContext, mail, nowIso, OPERATORS, refuse, refuseDomainError } from './context';
+import { issueNow } from './issue';
 import { approveUpdate, type DecisionCommand, rejectUpdate, requestChangesUpdate, type SubmitCommand, submitUpdate } from './messages';
 
 /**
@@ -84,7 +85,14 @@ export class Approval {
     try {
       await this.invoice.lock.run(async () => {
         this.assertUndecided();
-        await this.record({ principal: cmd.principal, decision: kind, at: nowIso(), reason: cmd.reason ?? null });
+        const decision: ApprovalRecord = { principal: cmd.principal, decision: kind, at: nowIso(), reason: cmd.reason ?? null };
+        if (kind === 'approved' && this.invoice.revision >= 3) {
+          // The approval and the issue it allows, in one write (issue.ts).
+          await issueNow(this.invoice, decision);
+          this.decision = decision;
+        } else {
+          await this.record(decision);
+        }
       });
     } finally {
       this.deciding = false;

@@ -1,4 +1,3 @@
-import type { SearchAttributePair } from '@temporalio/common';
 import {
   ApplicationFailure,
   proxyActivities,
@@ -12,7 +11,7 @@ import type { InvoiceEventType } from '../../src/domain/audit';
 import type { CustomerSnapshot } from '../../src/domain/customer';
 import type { DunningPolicy } from '../../src/domain/dunning';
 import { DomainError } from '../../src/domain/errors';
-import { allowedStatuses, amountDueMinor, type InvoiceCommand, type InvoiceSnapshot, type InvoiceState, isAllowed, snapshotOf } from '../../src/domain/invoice';
+import { allowedStatuses, type InvoiceCommand, type InvoiceSnapshot, type InvoiceState, isAllowed, snapshotOf } from '../../src/domain/invoice';
 import { textProblem, type TextKind } from '../../src/domain/text';
 import type { ErrorCode } from '../../src/errors';
 import {
@@ -21,6 +20,7 @@ import {
   DueAtKey,
   DunningLevelKey,
   InvoiceNumberKey,
+  invoiceSearchAttributes,
   InvoiceStatusKey,
 } from '../../src/temporal/search-attributes';
 import { activityFailure } from '../activity-failure';
@@ -81,10 +81,15 @@ export class InvoiceContext {
     readonly customer: CustomerSnapshot,
     readonly policy: DunningPolicy,
     readonly settings: InvoiceSettings,
-    /** Started with a revision (messages.ts); invoices started before replay as they were written. */
-    readonly revised: boolean,
+    /** The revision it was started with (messages.ts); 0 before revisions: those replay as they were written. */
+    readonly revision: number,
   ) {
-    this.published = revised ? searchAttributesAtStart() : null;
+    this.published = this.revised ? searchAttributesAtStart() : null;
+  }
+
+  /** Started with a revision: no patch markers, only changed search attributes upserted. */
+  get revised(): boolean {
+    return this.revision >= 2;
   }
 
   get invoiceId(): string {
@@ -152,7 +157,7 @@ export class InvoiceContext {
    * attributes that changed are sent (a payment that leaves the status alone changes one).
    */
   publish(): void {
-    const pairs = searchAttributesOf(this.state);
+    const pairs = invoiceSearchAttributes(this.state);
     if (!this.published) return upsertSearchAttributes(pairs);
     const changed = pairs.filter(({ key, value }) => !sameValue(this.published?.get(key.name), value));
     if (changed.length === 0) return;
@@ -166,17 +171,6 @@ export class InvoiceContext {
 }
 
 const INVOICE_KEYS = [InvoiceStatusKey, CustomerIdKey, AmountDueMinorKey, DunningLevelKey, InvoiceNumberKey, DueAtKey];
-
-function searchAttributesOf(state: InvoiceState): SearchAttributePair[] {
-  return [
-    { key: InvoiceStatusKey, value: state.status },
-    { key: CustomerIdKey, value: state.draft.customerId },
-    { key: AmountDueMinorKey, value: amountDueMinor(state) },
-    { key: DunningLevelKey, value: state.dunningLevel },
-    ...(state.number ? [{ key: InvoiceNumberKey, value: state.number }] : []),
-    ...(state.dueAt ? [{ key: DueAtKey, value: new Date(state.dueAt) }] : []),
-  ];
-}
 
 /** What the workflow started with (src/temporal/search-attributes.ts draftSearchAttributes), or carried over by continue-as-new. */
 function searchAttributesAtStart(): Map<string, unknown> {

@@ -18,7 +18,10 @@ export interface InvoiceWorkflowInput {
   customer: CustomerSnapshot;
   policy: DunningPolicy;
   settings: InvoiceSettings;
-  /** Set by continue-as-new: the state to carry on from. */
+  /**
+   * The state to carry on from, already stored: continue-as-new's, or a billing run's invoice that
+   * was approved by policy and issued as the run recorded it (src/db/run-invoices.ts).
+   */
   resume?: InvoiceState;
   /**
    * The code the invoice runs, given by whoever starts it (INVOICE_REVISION) so that a new invoice
@@ -30,11 +33,15 @@ export interface InvoiceWorkflowInput {
 }
 
 /**
- * 2: writes as local activities, only changed search attributes upserted, the email of an invoice
- * approved by policy in the same workflow task (docs/performance.md).
+ * 2: the gapless number and the open state in one write, only changed search attributes upserted,
+ * the email of an invoice approved by policy as a local activity in the same workflow task.
+ * 3: an invoice started issued (a billing run's, approved by policy) is sent from there; the email
+ * activity stores the delivery with its timeline event itself (no write of the workflow's after
+ * it); a person's approval and the issue it allows are one write.
+ * See docs/performance.md.
  */
-export type InvoiceRevision = 2;
-export const INVOICE_REVISION: InvoiceRevision = 2;
+export type InvoiceRevision = 2 | 3;
+export const INVOICE_REVISION: InvoiceRevision = 3;
 
 /** Invoices started before the lifecycle existed had only a draft (see workflows/invoice/legacy-v1.ts). */
 export type LegacyInvoiceWorkflowInput = Pick<InvoiceWorkflowInput, 'draft' | 'resume'> & Partial<InvoiceWorkflowInput>;

@@ -1,8 +1,9 @@
 import { allHandlersFinished, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { amountDueMinor, initialInvoiceState, type InvoiceState, isTerminal } from '../../src/domain/invoice';
+import { initialInvoiceState, type InvoiceState, isTerminal } from '../../src/domain/invoice';
 import { Approval } from './approval';
 import { activityFailure } from '../activity-failure';
-import { db, InvoiceContext, localMail, mail, nowIso } from './context';
+import { db, InvoiceContext, localMail, mail } from './context';
+import { issueNow } from './issue';
 import { acceptCorrections } from './corrections';
 import { runDunning } from './dunning';
 import { legacyInvoiceWorkflow } from './legacy-v1';
@@ -26,14 +27,15 @@ const SERIALISED_COMMANDS_PATCH = 'serialised-commands';
 export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<InvoiceState> {
   if (input.revision === undefined && !patched(SERIALISED_COMMANDS_PATCH)) return legacyInvoiceWorkflow(input);
   const { customer, policy, settings } = input;
-  const invoice = new InvoiceContext(input.resume ?? initialInvoiceState(input.draft), customer, policy, settings, input.revision !== undefined);
+  const invoice = new InvoiceContext(input.resume ?? initialInvoiceState(input.draft), customer, policy, settings, input.revision ?? 0);
   setHandler(invoiceStateQuery, () => invoice.state);
   const approval = new Approval(invoice);
   acceptPayments(invoice);
   acceptCorrections(invoice);
 
   if (!input.resume) await recordDraft(invoice);
-  if (invoice.state.number === null && (await approval.run())) await issueAndSend(invoice);
+  if (invoice.state.number === null && (await approval.run())) await issue(invoice);
+  if (invoice.state.number !== null && invoice.state.delivery.status === 'pending' && !invoice.isVoid()) await send(invoice);
   if (!isTerminal(invoice.state.status) && invoice.state.number !== null) {
     await runDunning(invoice, async () => {
       if (!workflowInfo().continueAsNewSuggested) return;
@@ -55,36 +57,31 @@ async function recordDraft(invoice: InvoiceContext): Promise<void> {
   });
 }
 
-/** The gapless number, then the email with the PDF. A zero invoice is settled as it is issued. */
-async function issueAndSend(invoice: InvoiceContext): Promise<void> {
-  const { state, customer, settings } = invoice;
-  const issued = await invoice.lock.run(async () => {
-    if (invoice.isVoid()) return false;
-    const issuedAt = nowIso();
-    const dueAt = state.draft.dueAt ?? new Date(Date.parse(issuedAt) + state.draft.paymentTermsDays * 86_400_000).toISOString();
-    const approver = state.approvals[state.approvals.length - 1]?.principal ?? 'system';
-    if (invoice.revised) {
-      // The number and the open state in one write; the number is the database's to give.
-      await invoice.commit({ issuedAt, dueAt, status: 'open' }, { type: 'issued', actor: approver, detail: { dueAt } }, async (snapshot, event) => ({
-        number: await db.issueInvoiceWithSnapshot({ prefix: settings.numberPrefix, issuedAt, snapshot, event }),
-      }));
-    } else {
-      const number = await invoice.store(() => db.issueInvoice({ invoiceId: invoice.invoiceId, issuedAt, dueAt, prefix: settings.numberPrefix }));
-      await invoice.commit({ number, issuedAt, dueAt, status: 'open' }, { type: 'issued', actor: approver, detail: { number, dueAt } });
-    }
-    if (amountDueMinor(state) === 0) await invoice.commit({ status: 'paid' }, { type: 'paid', actor: 'system', detail: { reason: 'nothing to pay' } });
-    return true;
+/** Issues an invoice approved by policy or by a person's decision stored alone (before revision 3). */
+async function issue(invoice: InvoiceContext): Promise<void> {
+  await invoice.lock.run(async () => {
+    // From revision 3 a person's approval issued it as it was stored (approval.ts).
+    if (invoice.isVoid() || invoice.state.number !== null) return;
+    await issueNow(invoice);
   });
-  if (!issued) return;
+}
+
+/** The email with the PDF, once the invoice has its number. */
+async function send(invoice: InvoiceContext): Promise<void> {
+  const { state, customer } = invoice;
   // After a person's approval the email is an ordinary activity: the approver's answer goes out with
   // this workflow task and must not wait for the PDF and SMTP. Approved by policy, nobody waits.
   const byPolicy = state.approvals[state.approvals.length - 1]?.decision === 'auto_approved';
-  const send = invoice.revised && byPolicy ? localMail : mail;
+  const mailer = invoice.revised && byPolicy ? localMail : mail;
+  // From revision 3 the activity stores the delivery with its timeline event, in one transaction.
+  const recordsItself = invoice.revision >= 3;
   try {
-    const sent = await send.sendInvoiceEmail({ state, customer });
-    await invoice.lock.run(() =>
-      invoice.commit({ delivery: { status: 'sent', attempts: sent.attempts, lastError: null, sentAt: sent.sentAt } }, { type: 'sent', actor: 'system', detail: { to: customer.email, messageId: sent.messageId } }),
-    );
+    const sent = await mailer.sendInvoiceEmail({ state, customer, ...(recordsItself ? { timeline: true } : {}) });
+    const delivery = { status: 'sent', attempts: sent.attempts, lastError: null, sentAt: sent.sentAt } as const;
+    await invoice.lock.run(async () => {
+      if (recordsItself) invoice.apply({ delivery });
+      else await invoice.commit({ delivery }, { type: 'sent', actor: 'system', detail: { to: customer.email, messageId: sent.messageId } });
+    });
   } catch (error) {
     const failure = activityFailure(error);
     if (!failure) throw error;
