@@ -45,6 +45,20 @@ export default tseslint.config(
     },
   },
   {
+    // The workflow bundle's modules are loaded once and shared by every workflow (src/worker.ts
+    // WORKFLOW_BUNDLER_OPTIONS): no module may hold state of its own.
+    files: ['workflows/**/*.ts', 'src/domain/**/*.ts', 'src/temporal/search-attributes.ts', 'src/temporal/workflow-ids.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'Program > VariableDeclaration[kind!="const"], Program > ExportNamedDeclaration > VariableDeclaration[kind!="const"]',
+          message: 'workflow modules are shared by every workflow: keep state in the workflow, not in the module',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { recordRunProgress, type RunEnd, type RunProgress } from '../src/db/billing-runs';
 import { type ChargeGroup, pendingChargeGroups } from '../src/db/charges';
 import type { Sql } from '../src/db/client';
+import type { InvoiceStart } from '../src/temporal/start-invoice';
+import type { InvoiceSettings } from '../workflows/invoice/messages';
 import { findCustomer } from '../src/db/customers';
 import { findDunningPolicy } from '../src/db/dunning-policies';
 import { billRunGroup, previewRunGroup, type RecordedRunInvoice } from '../src/db/run-invoices';
@@ -22,11 +24,17 @@ interface RunStep {
   group: ChargeGroup;
 }
 
-/** One customer's part of a batch: its invoice, nothing pending (null), or why the database refused it. */
-export type BillingOutcome = { made: RunInvoice | null } | { failed: string };
+/** One customer's part of a batch: its invoice (recorded and its workflow started), nothing pending (null), or why the database refused it. */
+export type BillingOutcome = { invoice: { id: string; totalMinor: number } | null } | { failed: string };
+
+export interface BillingRunDeps {
+  sql: Sql;
+  /** Starts an invoice's workflow; false when it was started before (src/temporal/start-invoice.ts). */
+  startInvoice: (start: InvoiceStart) => Promise<boolean>;
+}
 
 /** The billing run's steps. Each is idempotent: the invoice's id derives from the run, customer and currency. */
-export function createBillingRunActivities({ sql }: { sql: Sql }) {
+export function createBillingRunActivities({ sql, startInvoice }: BillingRunDeps) {
   /** Records the invoice and answers what its workflow starts from; `policies` caches dunning policies across a batch. */
   async function billOne(args: RunStep & { createdBy: string; numberPrefix: string | null }, policies: Map<string, DunningPolicy | null>): Promise<RunInvoice | null> {
     const { runId, period, group } = args;
@@ -67,23 +75,33 @@ export function createBillingRunActivities({ sql }: { sql: Sql }) {
     },
 
     /**
-     * Records the invoices of a batch of customers, each in its own transaction: a retried batch
-     * finds those already done. A customer whose data the database refuses for good is answered as
-     * failed and the others go on; anything else (the database away) fails the batch for a retry.
+     * Records the invoices of a batch of customers, each in its own transaction, then starts their
+     * workflows (which outlive the run), from the state recorded: issued when approved by policy,
+     * else a draft waiting for a person. A retried batch finds the invoices recorded and their
+     * workflows running. A customer whose data the database refuses for good is answered as failed
+     * and the others go on; anything else (the database or Temporal away) fails the batch for a retry.
      */
-    async billCustomers(args: Omit<RunStep, 'group'> & { groups: ChargeGroup[]; createdBy: string; numberPrefix: string }): Promise<BillingOutcome[]> {
+    async billCustomers(args: Omit<RunStep, 'group'> & { groups: ChargeGroup[]; createdBy: string; numberPrefix: string; settings: InvoiceSettings }): Promise<BillingOutcome[]> {
       const policies = new Map<string, DunningPolicy | null>();
-      const outcomes: BillingOutcome[] = [];
+      const made: (RunInvoice | null | { failed: string })[] = [];
       for (const group of args.groups) {
         try {
-          outcomes.push({ made: await billOne({ ...args, group }, policies) });
+          made.push(await billOne({ ...args, group }, policies));
         } catch (error) {
           const failure = classifyDatabaseError(error);
           if (!(failure instanceof ApplicationFailure && failure.nonRetryable)) throw failure;
-          outcomes.push({ failed: failure.message });
+          made.push({ failed: failure.message });
         }
       }
-      return outcomes;
+      return Promise.all(
+        made.map(async (m): Promise<BillingOutcome> => {
+          if (m === null) return { invoice: null };
+          if ('failed' in m) return m;
+          const { draft, issued, customer, policy } = m;
+          await startInvoice({ draft, customer, policy, settings: args.settings, ...(issued ? { resume: issued } : {}) });
+          return { invoice: { id: draft.id, totalMinor: draft.totalMinor } };
+        }),
+      );
     },
 
     /** A dry run's preview of one customer's invoice for one currency; null when nothing is pending. */

@@ -1,10 +1,10 @@
 import type { Sql } from '../src/db/client';
-import { createBillingRunActivities } from './billing-runs';
+import { type BillingRunDeps, createBillingRunActivities } from './billing-runs';
 import { createBillingScheduleActivities } from './billing-schedules';
 import { createEmailActivities, type MailDeps } from './email';
 import { createInvoiceActivities } from './invoices';
 
-export interface ActivityDeps extends MailDeps {
+export interface ActivityDeps extends MailDeps, BillingRunDeps {
   sql: Sql;
 }
 

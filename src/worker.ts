@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createTransport } from 'nodemailer';
 import { createActivities } from '../activities';
@@ -7,6 +8,7 @@ import { migrate } from './db/migrate';
 import { createLogger } from './logger';
 import { temporalConnectionOptions } from './temporal/connection';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
+import { startInvoiceWorkflow } from './temporal/start-invoice';
 import { installRuntimeLogger } from './temporal/runtime';
 
 export interface WorkerDeps {
@@ -16,6 +18,18 @@ export interface WorkerDeps {
   /** A prebuilt bundle (tests build one per file); by default the worker bundles workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
+
+/** billflow's workflows (workflows/index.ts). */
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/**
+ * How the worker bundles the workflows. Their modules are loaded once per workflow thread and shared
+ * by every workflow (the SDK's preloadModules) instead of once per workflow as it starts or is
+ * rebuilt from its history: they hold no per-workflow state (constants, activity proxies, message
+ * definitions; ESLint refuses a module-level `let` there), and it takes about a fifth off the
+ * worker's CPU per invoice (docs/performance.md).
+ */
+export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: [WORKFLOWS_PATH] };
 
 /** The worker's connection to Temporal: the same options, TLS and API key as the api's client. */
 export function connectWorker(config: Pick<Config, 'temporal'>): Promise<NativeConnection> {
@@ -28,14 +42,17 @@ export function connectWorker(config: Pick<Config, 'temporal'>): Promise<NativeC
  * from its history when it next has work), not by how many invoices are open.
  */
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const client = new Client({ connection: deps.connection, namespace: deps.config.temporal.namespace });
   return Worker.create({
     connection: deps.connection,
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     maxCachedWorkflows: deps.config.worker.maxCachedWorkflows,
     activities: createActivities({
       sql: deps.sql,
+      // A billing run's activities start the workflows of the invoices they record, on this task queue.
+      startInvoice: (start) => startInvoiceWorkflow(client, deps.config.temporal.taskQueue, start),
       // One pool of SMTP connections for all emails instead of a connection (and handshake) per message.
       mailer: createTransport({ pool: true, maxConnections: deps.config.worker.smtpConnections, url: deps.config.smtpUrl }),
       mailFrom: deps.config.mailFrom,

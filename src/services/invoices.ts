@@ -1,12 +1,6 @@
-import {
-  type Client,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { invoiceWorkflow } from '../../workflows/invoice/workflow';
-import { INVOICE_REVISION, invoiceStateQuery, type InvoiceSettings, type PaymentCommand, recordPaymentUpdate, submitUpdate } from '../../workflows/invoice/messages';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { invoiceStateQuery, type InvoiceSettings, type PaymentCommand, recordPaymentUpdate, submitUpdate } from '../../workflows/invoice/messages';
 import type { Person } from '../domain/actor';
 import type { Config } from '../config';
 import { listAuditEvents, type TimelineEntry } from '../db/audit';
@@ -31,7 +25,7 @@ import { AppError, asValidationError, ErrorCode, notFound, validationError } fro
 import { couldBeRowId } from '../ids';
 import { buildInvoiceDocument } from '../render/build-document';
 import { renderInvoicePdf } from '../render/pdf';
-import { draftSearchAttributes } from '../temporal/search-attributes';
+import { startInvoiceWorkflow } from '../temporal/start-invoice';
 import { invoiceWorkflowId } from '../temporal/workflow-ids';
 
 /**
@@ -210,31 +204,14 @@ export function createInvoiceService(
       } catch (error) {
         throw asValidationError(error);
       }
-      const workflowId = invoiceWorkflowId(draft.id);
-      try {
-        await client.workflow.start(invoiceWorkflow, {
-          workflowId,
-          taskQueue: config.temporal.taskQueue,
-          args: [
-            {
-              draft,
-              customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale, approval: customer.approval },
-              policy,
-              settings,
-              revision: INVOICE_REVISION,
-            },
-          ],
-          // An invoice id is never reused, not even after its workflow has closed.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-          typedSearchAttributes: draftSearchAttributes(draft),
-        });
-        return initialInvoiceState(draft);
-      } catch (error) {
-        // Only an idempotent retry derives an existing id: answer with the invoice it created.
-        if (error instanceof WorkflowExecutionAlreadyStartedError) return handleOf(draft.id).query(invoiceStateQuery);
-        throw error;
-      }
+      const started = await startInvoiceWorkflow(client, config.temporal.taskQueue, {
+        draft,
+        customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale, approval: customer.approval },
+        policy,
+        settings,
+      });
+      // Only an idempotent retry derives an existing id: answer with the invoice it created.
+      return started ? initialInvoiceState(draft) : handleOf(draft.id).query(invoiceStateQuery);
     },
 
     command,

@@ -26,6 +26,7 @@ import {
   voidUpdate,
   writeOffUpdate,
 } from '../../workflows/invoice/messages';
+import { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker';
 import { invoiceWorkflow } from '../../workflows/invoice/workflow';
 import { fakeActivities } from '../support/fake-activities';
 import { sampleCustomer, sampleDraft } from '../support/invoices';
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
       const scenario = scenarios[name] as Scenario;
       const fakes = fakeActivities();
       const taskQueue = `record-${name}`;
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fakes.activities });
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS, activities: fakes.activities });
       await worker.runUntil(async () => {
         const created = '2026-11-01T09:00:00.000Z';
         const draft = { ...sampleDraft(`inv_${name}`, {}, created), ...(scenario.issuedByRun ? { billingRunId: 'run_2026-10' } : {}) };

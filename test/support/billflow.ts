@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../src/config';
 import type { Sql } from '../../src/db/client';
 import { createLogger } from '../../src/logger';
 import { connectClient, type TemporalClient } from '../../src/temporal/connection';
-import { connectWorker, createWorker } from '../../src/worker';
+import { connectWorker, createWorker, WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker';
 import { testEnv } from './test-env';
 import { createTestDatabase, type TestDatabase } from './database';
 import { type RunningSmtpSink, startSmtpSink } from '../../scripts/stack/smtp-sink';
@@ -23,7 +23,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflows bundled once per test file (bundling takes seconds; workers take the bundle). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...WORKFLOW_BUNDLER_OPTIONS, logger: quietLogger });
   return bundle;
 }
 

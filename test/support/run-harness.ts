@@ -9,6 +9,7 @@ import type { Charge } from '../../src/domain/charge';
 import { DEFAULT_DUNNING_POLICY } from '../../src/domain/dunning';
 import type { ChargeGroup } from '../../src/db/charges';
 import type { BillingRunInput } from '../../workflows/billing-run/messages';
+import { type InvoiceStart, startInvoiceWorkflow } from '../../src/temporal/start-invoice';
 import { workflowBundle } from './billflow';
 import { fakeActivities } from './fake-activities';
 
@@ -25,6 +26,8 @@ export class ChargeStore {
   readonly invoices = new Map<string, RunInvoice>();
   readonly previews = new Map<string, number>();
   readonly progress: Parameters<Activities['recordBillingRunProgress']>[0][] = [];
+  /** How a batch starts the workflows of the invoices it made: runWorker sets it (the real one, on the test server). */
+  startInvoice: (start: InvoiceStart) => Promise<boolean> = () => Promise.resolve(true);
 
   constructor(readonly charges: FakeCharge[]) {}
 
@@ -52,7 +55,16 @@ export class ChargeStore {
         );
       },
       billCustomer: ({ runId, period, group, createdBy }) => Promise.resolve(this.bill(runId, period, group, createdBy)),
-      billCustomers: ({ runId, period, groups, createdBy }) => Promise.resolve(groups.map((group) => ({ made: this.bill(runId, period, group, createdBy) }))),
+      billCustomers: async ({ runId, period, groups, createdBy, settings }) => {
+        const made = groups.map((group) => this.bill(runId, period, group, createdBy));
+        return Promise.all(
+          made.map(async (m) => {
+            if (!m) return { invoice: null };
+            await this.startInvoice({ draft: m.draft, customer: m.customer, policy: m.policy, settings });
+            return { invoice: { id: m.draft.id, totalMinor: m.draft.totalMinor } };
+          }),
+        );
+      },
       previewCustomer: ({ runId, period, group }) => Promise.resolve(this.preview(runId, period, group)),
       recordBillingRunProgress: (args) => {
         this.progress.push(args);
@@ -142,6 +154,7 @@ export async function runWorker(
   overrides: Partial<Activities> = {},
   options: Pick<WorkerOptions, 'maxCachedWorkflows'> = {},
 ) {
+  store.startInvoice = (start) => startInvoiceWorkflow(env.client, taskQueue, start);
   const fakes = fakeActivities({ ...store.activities(), ...overrides });
   // A stopping worker lets its activities finish and report (the default cancels them at once, and
   // the server would wait out their 30 s timeout before retrying them on the next worker). A worker
