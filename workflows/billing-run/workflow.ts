@@ -25,10 +25,10 @@ const db = proxyActivities<Activities>(dbActivity);
 
 /**
  * Customers and currencies planned per page. A run continues as new after every page, so its
- * history stays far below Temporal's 51,200-event and 50 MB limits (about 2.5 events per invoice:
- * the child's initiated and started events, and its share of a batch's activity and workflow tasks)
- * and its pending children below the 2,000 a workflow may have (limit.numPendingChildExecutions),
- * however many customers it bills.
+ * history stays far below Temporal's 51,200-event and 50 MB limits (about 70 events a page: each
+ * batch's activity and workflow task), however many customers it bills. Runs started before
+ * batches start each invoice as a child (two events each, and a pending child until continue-as-new):
+ * a page keeps them below the 2,000 pending children a workflow may have (limit.numPendingChildExecutions).
  */
 export const PAGE_SIZE = 200;
 /**
