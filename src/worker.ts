@@ -52,7 +52,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: createActivities({
       sql: deps.sql,
       // A billing run's activities start the workflows of the invoices they record, on this task queue.
-      startInvoice: (start) => startInvoiceWorkflow(client, deps.config.temporal.taskQueue, start),
+      startInvoice: (start) => startInvoiceWorkflow(client, deps.config.temporal.taskQueue, start, { eager: true }),
       // One pool of SMTP connections for all emails instead of a connection (and handshake) per message.
       mailer: createTransport({ pool: true, maxConnections: deps.config.worker.smtpConnections, url: deps.config.smtpUrl }),
       mailFrom: deps.config.mailFrom,

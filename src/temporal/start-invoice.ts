@@ -13,9 +13,11 @@ export type InvoiceStart = Omit<InvoiceWorkflowInput, 'revision'>;
  * Starts an invoice's workflow as the api and the billing runs do: its id from the invoice's (never
  * reused, not even after the workflow has closed), the current revision, and the search attributes
  * of the state it starts from (`resume`, else its draft). False when it was started before: a
- * retried request or activity finds its invoice running.
+ * retried request or activity finds its invoice running. `eager`: a worker's client (on the
+ * worker's own NativeConnection) asks the server to hand the first workflow task straight back to
+ * this worker, without a trip through matching.
  */
-export async function startInvoiceWorkflow(client: Client, taskQueue: string, input: InvoiceStart): Promise<boolean> {
+export async function startInvoiceWorkflow(client: Client, taskQueue: string, input: InvoiceStart, options: { eager?: boolean } = {}): Promise<boolean> {
   try {
     await client.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {
       workflowId: invoiceWorkflowId(input.draft.id),
@@ -24,6 +26,7 @@ export async function startInvoiceWorkflow(client: Client, taskQueue: string, in
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       typedSearchAttributes: startSearchAttributes(input.resume ?? initialInvoiceState(input.draft)),
+      requestEagerStart: options.eager ?? false,
     });
     return true;
   } catch (error) {
