@@ -76,6 +76,27 @@ test('when the worker is restarted in the middle of a run, then no customer is b
   expect(store.charges.every((c) => c.status === 'billed')).toBe(true);
 }, 120_000);
 
+test('when the database refuses one customer of a batch, then that customer counts as failed and the others are billed', async () => {
+  const customers = 30;
+  const store = new ChargeStore(sampleCharges(customers));
+  const bill = store.activities().billCustomers;
+  const { worker, taskQueue } = await runWorker(env(), store, undefined, {
+    billCustomers: async (args) => {
+      const refused = args.groups.find((g) => g.customerId === 'cus_00003');
+      const others = await (bill ? bill({ ...args, groups: args.groups.filter((g) => g !== refused) }) : []);
+      // As billCustomers answers a customer whose data PostgreSQL refused for good (22021, …).
+      return args.groups.map((g) => (g === refused ? { failed: 'PostgreSQL refused the write (22021)' } : (others.shift() ?? { invoice: null })));
+    },
+  });
+  const input = runInput();
+  const result = await worker.runUntil(env().client.workflow.execute(billingRunWorkflow, { workflowId: `billing-run:${input.runId}`, taskQueue, args: [input] }));
+
+  expect(result).toMatchObject({ planned: customers, created: customers - 1, failed: 1 });
+  expect(store.invoices.size).toBe(customers - 1);
+  // Its charges stay pending for the next run.
+  expect(new Set(store.charges.filter((c) => c.status === 'pending').map((c) => c.customerId))).toEqual(new Set(['cus_00003']));
+});
+
 test('when the same charges meet a second run, then the second bills nothing', async () => {
   const store = new ChargeStore(sampleCharges(5));
   const { worker, taskQueue } = await runWorker(env(), store);
