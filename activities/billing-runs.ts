@@ -4,16 +4,16 @@ import { type ChargeGroup, pendingChargeGroups } from '../src/db/charges';
 import type { Sql } from '../src/db/client';
 import type { InvoiceStart } from '../src/temporal/start-invoice';
 import type { InvoiceSettings } from '../workflows/invoice/messages';
-import { findCustomer } from '../src/db/customers';
-import { findDunningPolicy } from '../src/db/dunning-policies';
-import { billRunGroup, previewRunGroup, type RecordedRunInvoice } from '../src/db/run-invoices';
+import type { RecordedInvoice } from '../src/db/invoices';
+import { billRunGroup, previewRunGroup } from '../src/db/run-invoices';
 import type { CustomerSnapshot } from '../src/domain/customer';
 import type { DunningPolicy } from '../src/domain/dunning';
 import { idFromSeed } from '../src/ids';
 import { classifyDatabaseError, failPermanentlyOnBadData } from './database-failures';
+import { customerAndPolicyOf } from './invoice-start';
 
 /** A run's invoice, recorded with its charges claimed: what its workflow starts from. */
-export interface RunInvoice extends RecordedRunInvoice {
+export interface RunInvoice extends RecordedInvoice {
   customer: CustomerSnapshot;
   policy: DunningPolicy;
 }
@@ -48,19 +48,7 @@ export function createBillingRunActivities({ sql, startInvoice }: BillingRunDeps
       numberPrefix: args.numberPrefix,
     });
     if (!made) return null;
-    const { draft } = made;
-    const policyId = draft.dunningPolicyId ?? 'default';
-    if (!policies.has(policyId)) policies.set(policyId, await findDunningPolicy(sql, policyId));
-    const customer = await findCustomer(sql, group.customerId);
-    const policy = policies.get(policyId);
-    if (!customer || !policy) {
-      throw ApplicationFailure.nonRetryable(`invoice ${draft.id}: its customer or dunning policy is gone`, 'internal');
-    }
-    return {
-      ...made,
-      customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale, approval: customer.approval },
-      policy,
-    };
+    return { ...made, ...(await customerAndPolicyOf(sql, made.draft, policies)) };
   }
 
   return failPermanentlyOnBadData({

@@ -3,6 +3,7 @@ import { type BillingRunDeps, createBillingRunActivities } from './billing-runs'
 import { createBillingScheduleActivities } from './billing-schedules';
 import { createEmailActivities, type MailDeps } from './email';
 import { createInvoiceActivities } from './invoices';
+import { createSubscriptionActivities } from './subscriptions';
 
 export interface ActivityDeps extends MailDeps, BillingRunDeps {
   sql: Sql;
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoiceActivities(deps),
     ...createBillingRunActivities(deps),
     ...createBillingScheduleActivities(deps),
+    ...createSubscriptionActivities(deps),
     ...createEmailActivities(deps),
   };
 }

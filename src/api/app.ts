@@ -10,6 +10,7 @@ import { createBillingRunService } from '../services/billing-runs';
 import { createBillingScheduleService } from '../services/billing-schedules';
 import { createChargeService } from '../services/charges';
 import { createInvoiceService } from '../services/invoices';
+import { createSubscriptionService } from '../services/subscriptions';
 import type { TemporalClient } from '../temporal/connection';
 import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './error-handler';
@@ -23,6 +24,7 @@ import { dunningPolicyRoutes } from './dunning-policies/routes';
 import { healthRoutes } from './health/routes';
 import { invoiceRoutes } from './invoices/routes';
 import { noStore, requestId, securityHeaders } from './security';
+import { subscriptionRoutes } from './subscriptions/routes';
 
 export interface ApiDeps {
   config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom' | 'rateLimit'>;
@@ -72,6 +74,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(chargeRoutes({ sql: deps.sql, charges: createChargeService(deps.sql) }));
   app.use(billingRunRoutes({ sql: deps.sql, runs: createBillingRunService(deps.sql, deps.temporal.client, deps.config) }));
   app.use(billingScheduleRoutes({ schedules: createBillingScheduleService(deps.temporal.client, deps.config) }));
+  app.use(subscriptionRoutes({ sql: deps.sql, subscriptions: createSubscriptionService(deps.sql, deps.temporal.client, deps.config) }));
   app.use(notFoundRoute);
   app.use(errorHandler);
   return app;

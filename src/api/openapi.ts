@@ -10,6 +10,7 @@ import { CURSOR_PATTERN } from './pagination';
 import { cancelBillingRunBody, listBillingRunsQuery, listRunInvoicesQuery, startBillingRunBody } from './billing-runs/schemas';
 import { createBillingScheduleBody, triggerBillingScheduleBody } from './billing-schedules/schemas';
 import { cancelChargeBody, createChargeBody, listChargesQuery } from './charges/schemas';
+import { cancelSubscriptionBody, changePlanBody, createPlanBody, createSubscriptionBody, listSubscriptionsQuery } from './subscriptions/schemas';
 import { createCustomerBody } from './customers/schemas';
 import { createDunningPolicyBody } from './dunning-policies/schemas';
 import { commentBody, createInvoiceBody, paymentBody, reasonBody, resolutionBody, submitBody } from './invoices/schemas';
@@ -233,6 +234,29 @@ const billingRunPreview = z.looseObject({
   totalMinor: minor,
 });
 
+const planView = z.looseObject({
+  code: z.string(),
+  name: z.string(),
+  currency: z.string(),
+  unitPriceMinor: minor,
+  interval: z.string(),
+  taxRateBps: z.int().min(0).max(10_000),
+  trialDays: z.int().min(0),
+  createdAt: timestamp,
+});
+
+const subscriptionView = z.looseObject({
+  id: z.string(),
+  customerId: z.string(),
+  planCode: z.string(),
+  status: z.enum(['trialing', 'active', 'cancelled']),
+  trialEnd: timestamp.nullable(),
+  currentPeriodStart: timestamp.nullable().describe('the trial\'s start while trialing'),
+  currentPeriodEnd: timestamp.nullable().describe('the trial\'s end while trialing'),
+  cancelAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+
 const billingScheduleView = z.looseObject({
   name: z.string(),
   dayOfMonth: z.int().min(1).max(28),
@@ -358,6 +382,8 @@ export function openApiDocument(): unknown {
         Charge: responseSchema(chargeView),
         BillingRun: responseSchema(billingRunView),
         BillingRunPreview: responseSchema(billingRunPreview),
+        Plan: responseSchema(planView),
+        Subscription: responseSchema(subscriptionView),
       },
       responses: ERROR_RESPONSES,
     },
@@ -588,6 +614,89 @@ export function openApiDocument(): unknown {
           description: 'operator or admin. The schedule fires no more; a run it started goes on',
           parameters: nameParam,
           responses: { '204': { description: 'deleted' }, ...errors(...READ_ERRORS, '404') },
+        },
+      },
+      '/plans': {
+        post: {
+          operationId: 'createPlan',
+          description:
+            'operator or admin. A plan does not change: the same code with the same terms answers 200 with the plan, with other terms 409. ' +
+            '`interval`: calendar months ("P1M", "P3M", "P1Y": the anchor\'s day of the month, or the month\'s last day when it is shorter) or seconds ("PT30S", for demos and tests).',
+          requestBody: body(createPlanBody),
+          responses: {
+            '201': json('the plan', ref('Plan'), { Location: { required: true, schema: { type: 'string', pattern: '^/plans/' } } }),
+            '200': json('the same plan, created before', ref('Plan')),
+            ...errors(...WRITE_ERRORS, '409'),
+          },
+        },
+        get: {
+          operationId: 'listPlans',
+          responses: { '200': json('every plan, by code', responseSchema(z.looseObject({ items: z.array(planView) }))), ...errors(...READ_ERRORS) },
+        },
+      },
+      '/plans/{code}': {
+        get: {
+          operationId: 'getPlan',
+          parameters: [{ name: 'code', in: 'path', required: true, description: "the plan's code", schema: { type: 'string', minLength: 1 } }],
+          responses: { '200': json('the plan', ref('Plan')), ...errors(...READ_ERRORS, '404') },
+        },
+      },
+      '/subscriptions': {
+        post: {
+          operationId: 'createSubscription',
+          description:
+            'operator or admin. Bills in advance: one invoice at the start of each period (its id derived from the subscription and the period, so never two), none during the trial; ' +
+            'its workflow is `subscription:<id>`. `startAt` in the past bills each period since, one after another.',
+          parameters: [idempotencyKey],
+          requestBody: body(createSubscriptionBody),
+          responses: {
+            '201': json('the subscription', ref('Subscription'), { Location: { required: true, schema: { type: 'string', pattern: '^/subscriptions/' } } }),
+            ...errors(...WRITE_ERRORS, '409'),
+          },
+        },
+        get: {
+          operationId: 'listSubscriptions',
+          parameters: queryParams(listSubscriptionsQuery),
+          responses: { '200': json('a page of subscriptions, oldest first', pageOf(ref('Subscription'))), ...errors('400', ...READ_ERRORS) },
+        },
+      },
+      '/subscriptions/{id}': {
+        get: {
+          operationId: 'getSubscription',
+          parameters: idParam('subscription'),
+          responses: {
+            '200': json('the subscription with its invoices and history', responseSchema(subscriptionView.extend({
+              invoiceIds: z.array(z.string()).describe('oldest first'),
+              history: z.array(z.looseObject({ version: z.int(), type: z.string(), actor: z.string(), detail: z.looseObject({}), at: timestamp })),
+            }))),
+            ...errors(...READ_ERRORS, '404'),
+          },
+        },
+      },
+      '/subscriptions/{id}/change-plan': {
+        post: {
+          operationId: 'changeSubscriptionPlan',
+          description:
+            'operator or admin; a plan in the same currency. From now on the new plan. In the current period: a credit line for the unused part of the old plan and a charge line for the new one, ' +
+            'each `price × seconds left ÷ seconds in the period` rounded half away from zero (tax likewise per line), on one invoice (`invoiceId`) when the sum is owed, ' +
+            'or to the customer\'s credit balance (`creditMinor`) when it is not. In the trial the plan just changes. A plan of another interval starts its periods when the current one ends.',
+          parameters: idParam('subscription'),
+          requestBody: body(changePlanBody),
+          responses: {
+            '200': json('the subscription on its new plan', responseSchema(subscriptionView.extend({ invoiceId: z.string().nullable(), creditMinor: minor }))),
+            ...errors(...WRITE_ERRORS, '404', '409'),
+          },
+        },
+      },
+      '/subscriptions/{id}/cancel': {
+        post: {
+          operationId: 'cancelSubscription',
+          description:
+            'operator or admin. `period_end` (the default): over when the current period (or the trial) ends, nothing more billed. `now`: over at once, and the unused part of the period ' +
+            '(`price × seconds left ÷ seconds in the period`, rounded half away from zero, with its tax) goes to the customer\'s credit balance.',
+          parameters: idParam('subscription'),
+          requestBody: body(cancelSubscriptionBody, false),
+          responses: { '200': json('the subscription', ref('Subscription')), ...errors(...WRITE_ERRORS, '404', '409') },
         },
       },
     },

@@ -1,5 +1,7 @@
 import { type ApprovalRecord, type FeeRecord, type InvoiceApproval, type InvoiceDraft, type InvoiceSnapshot, type InvoiceState, type InvoiceStatus, issuedByPolicy, snapshotOf } from '../domain/invoice';
 import type { PricedLine } from '../domain/lines';
+import { decideApproval } from '../domain/approval';
+import type { CustomerApproval } from '../domain/customer';
 import { appendAuditEvent } from './audit';
 import type { InvoiceEventType } from '../domain/audit';
 import type { Sql, Tx } from './client';
@@ -32,6 +34,7 @@ export interface InvoiceRecord {
   updatedAt: string;
   creditNoteNumber: string | null;
   billingRunId: string | null;
+  subscriptionId: string | null;
 }
 
 interface InvoiceRow {
@@ -57,6 +60,7 @@ interface InvoiceRow {
   updated_at: Date;
   credit_note_number: string | null;
   billing_run_id: string | null;
+  subscription_id: string | null;
 }
 
 interface LineRow {
@@ -110,6 +114,7 @@ function toInvoice(row: InvoiceRow, lines: PricedLine[]): InvoiceRecord {
     updatedAt: toIso(row.updated_at) ?? '',
     creditNoteNumber: row.credit_note_number,
     billingRunId: row.billing_run_id,
+    subscriptionId: row.subscription_id,
   };
 }
 
@@ -132,6 +137,7 @@ export function draftOf(r: InvoiceRecord): InvoiceDraft {
     createdBy: r.createdBy,
     createdAt: r.createdAt,
     billingRunId: r.billingRunId,
+    ...(r.subscriptionId ? { subscriptionId: r.subscriptionId } : {}),
   };
 }
 
@@ -148,10 +154,10 @@ export async function insertDraftInvoiceIn(tx: Tx, d: InvoiceDraft): Promise<voi
   const inserted = await tx`
     insert into invoices (id, customer_id, status, currency, prices_include_tax, subtotal_minor, tax_minor,
                           total_minor, due_at, payment_terms_days, dunning_policy_id, approval, memo,
-                          created_by, created_at, updated_at, billing_run_id)
+                          created_by, created_at, updated_at, billing_run_id, subscription_id)
     values (${d.id}, ${d.customerId}, 'draft', ${d.currency}, ${d.pricesIncludeTax}, ${d.subtotalMinor},
             ${d.taxMinor}, ${d.totalMinor}, ${d.dueAt}, ${d.paymentTermsDays}, ${d.dunningPolicyId},
-            ${d.approval}, ${d.memo}, ${d.createdBy}, ${d.createdAt}, ${d.createdAt}, ${d.billingRunId ?? null})
+            ${d.approval}, ${d.memo}, ${d.createdBy}, ${d.createdAt}, ${d.createdAt}, ${d.billingRunId ?? null}, ${d.subscriptionId ?? null})
     on conflict (id) do nothing
     returning id`;
   if (inserted.length === 0) return;
@@ -162,7 +168,7 @@ export async function insertDraftInvoiceIn(tx: Tx, d: InvoiceDraft): Promise<voi
     entityId: d.id,
     type: 'created',
     actor: d.createdBy,
-    detail: { totalMinor: d.totalMinor, currency: d.currency, lines: d.lines.length, ...(d.billingRunId ? { billingRunId: d.billingRunId } : {}) },
+    detail: { totalMinor: d.totalMinor, currency: d.currency, lines: d.lines.length, ...(d.billingRunId ? { billingRunId: d.billingRunId } : {}), ...(d.subscriptionId ? { subscriptionId: d.subscriptionId } : {}) },
     at: d.createdAt,
   });
 }
@@ -378,6 +384,41 @@ export async function issueByPolicyIn(tx: Tx, draft: InvoiceDraft, args: { prefi
     approval: { seq: 0, record },
   });
   return { ...issued, number };
+}
+
+/** An invoice a system made (a billing run's, a subscription's) as recorded: its draft, and its state when it was issued at once. */
+export interface RecordedInvoice {
+  draft: InvoiceDraft;
+  /** Approved by policy and issued in the same transaction (its workflow starts from here); null when it waits for a person. */
+  issued: InvoiceState | null;
+}
+
+/**
+ * Records a draft a system made and, when the customer's approval rule lets it through, approves
+ * and issues it in the same transaction (its gapless number, the open state): its workflow then
+ * starts open and sends it, with no write of its own before the email. A zero invoice is settled as
+ * it is issued, which its workflow does; without a number prefix the workflow issues it too.
+ */
+export async function recordSystemDraftIn(
+  tx: Tx,
+  draft: InvoiceDraft,
+  args: { customerApproval: CustomerApproval; numberPrefix: string | null; now: string },
+): Promise<RecordedInvoice> {
+  await insertDraftInvoiceIn(tx, draft);
+  const rule = decideApproval({ invoice: draft.approval, customer: args.customerApproval, totalMinor: draft.totalMinor, currency: draft.currency });
+  if (rule.required || draft.totalMinor <= 0 || args.numberPrefix === null) return { draft, issued: null };
+  return { draft, issued: await issueByPolicyIn(tx, draft, { prefix: args.numberPrefix, issuedAt: args.now, reason: rule.reason }) };
+}
+
+/** A system's invoice recorded by an earlier attempt, as that attempt answered it. */
+export async function storedSystemInvoice(sql: Sql, invoiceId: string): Promise<RecordedInvoice | null> {
+  const stored = await findInvoice(sql, invoiceId);
+  if (!stored) return null;
+  // A system's draft has no due date of its own (its customer's terms give it); issuing left one on the row.
+  const draft = { ...draftOf(stored), dueAt: null };
+  const [approval] = await listApprovals(sql, invoiceId);
+  if (stored.number === null || stored.issuedAt === null || approval?.decision !== 'auto_approved') return { draft, issued: null };
+  return { draft, issued: issuedByPolicy(draft, { approval, number: stored.number, issuedAt: stored.issuedAt }) };
 }
 
 export async function listApprovals(sql: Sql, invoiceId: string): Promise<ApprovalRecord[]> {

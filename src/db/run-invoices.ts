@@ -1,10 +1,8 @@
-import { decideApproval } from '../domain/approval';
 import { runInvoiceDraft } from '../domain/billing-run';
 import type { CustomerApproval } from '../domain/customer';
-import { type InvoiceDraft, type InvoiceState, issuedByPolicy } from '../domain/invoice';
 import { type ChargeGroup, markChargesBilled, pendingChargesOf } from './charges';
 import type { Sql } from './client';
-import { draftOf, findInvoice, insertDraftInvoiceIn, issueByPolicyIn, listApprovals } from './invoices';
+import { type RecordedInvoice, recordSystemDraftIn, storedSystemInvoice } from './invoices';
 
 /**
  * A billing run's invoices, made from pending charges. Exactly once: the invoice's id derives from
@@ -17,24 +15,16 @@ interface RunGroup extends ChargeGroup {
   period: string;
 }
 
-/** A run's invoice as recorded: its draft, and its state when it was issued at once. */
-export interface RecordedRunInvoice {
-  draft: InvoiceDraft;
-  /** Approved by policy and issued in the same transaction (its workflow starts from here); null when it waits for a person. */
-  issued: InvoiceState | null;
-}
-
 /**
- * Records the invoice of one customer and currency and marks its charges billed. An invoice the
- * customer's approval policy lets through is approved and issued (its gapless number, the open
- * state) in the same transaction: its workflow then starts open and sends it, with no write of its
- * own before the email. An invoice already recorded under `invoiceId` (an earlier attempt) answers
+ * Records the invoice of one customer and currency and marks its charges billed; an invoice the
+ * customer's approval policy lets through is approved and issued in the same transaction
+ * (recordSystemDraftIn). An invoice already recorded under `invoiceId` (an earlier attempt) answers
  * as it was stored; null when nothing is pending.
  */
 export async function billRunGroup(
   sql: Sql,
   g: RunGroup & { invoiceId: string; createdBy: string; now: string; numberPrefix: string | null },
-): Promise<RecordedRunInvoice | null> {
+): Promise<RecordedInvoice | null> {
   const made = await sql.begin(async (tx) => {
     const [existing] = await tx`select id from invoices where id = ${g.invoiceId}`;
     if (existing) return 'exists' as const;
@@ -51,26 +41,12 @@ export async function billRunGroup(
       createdBy: g.createdBy,
       now: g.now,
     });
-    await insertDraftInvoiceIn(tx, draft);
+    // A step scheduled by code older than issuing at once has no number prefix: its workflow issues the invoice.
+    const recorded = await recordSystemDraftIn(tx, draft, { customerApproval: customer?.approval ?? 'policy', numberPrefix: g.numberPrefix, now: g.now });
     await markChargesBilled(tx, charges.map((c) => c.id), draft.id, g.runId);
-    const rule = decideApproval({ invoice: draft.approval, customer: customer?.approval ?? 'policy', totalMinor: draft.totalMinor, currency: draft.currency });
-    // A zero invoice is settled as it is issued: its workflow does both. A step scheduled by code
-    // older than this has no number prefix: its workflow issues the invoice.
-    if (rule.required || draft.totalMinor <= 0 || g.numberPrefix === null) return { draft, issued: null };
-    return { draft, issued: await issueByPolicyIn(tx, draft, { prefix: g.numberPrefix, issuedAt: g.now, reason: rule.reason }) };
+    return recorded;
   });
-  return made === 'exists' ? storedRunInvoice(sql, g.invoiceId) : made;
-}
-
-/** A run's invoice recorded by an earlier attempt, as that attempt answered it. */
-async function storedRunInvoice(sql: Sql, invoiceId: string): Promise<RecordedRunInvoice | null> {
-  const stored = await findInvoice(sql, invoiceId);
-  if (!stored) return null;
-  // A run's draft has no due date of its own (its customer's terms give it); issuing left one on the row.
-  const draft = { ...draftOf(stored), dueAt: null };
-  const [approval] = await listApprovals(sql, invoiceId);
-  if (stored.number === null || stored.issuedAt === null || approval?.decision !== 'auto_approved') return { draft, issued: null };
-  return { draft, issued: issuedByPolicy(draft, { approval, number: stored.number, issuedAt: stored.issuedAt }) };
+  return made === 'exists' ? storedSystemInvoice(sql, g.invoiceId) : made;
 }
 
 /** What a dry run shows for one customer and currency, stored once per run; null when nothing is pending. */

@@ -44,6 +44,8 @@ export interface InvoiceDraft {
   createdAt: string;
   /** The billing run that made it; absent or null for an invoice made by hand. */
   billingRunId?: string | null;
+  /** The subscription that billed it; absent or null otherwise. */
+  subscriptionId?: string | null;
 }
 
 export interface DraftRequest {

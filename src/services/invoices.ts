@@ -122,8 +122,8 @@ export function factsOf(stored: Pick<StoredInvoice, 'record' | 'approvals' | 'pa
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
-/** A workflow's refusal (an ApplicationFailure from an Update validator) as an AppError. */
-function fromUpdateFailure(error: WorkflowUpdateFailedError): AppError {
+/** A workflow's refusal (an ApplicationFailure from an Update validator or handler) as an AppError. */
+export function fromUpdateFailure(error: WorkflowUpdateFailedError): AppError {
   const cause = error.cause;
   if (cause instanceof ApplicationFailure && cause.type && KNOWN_CODES.has(cause.type)) {
     const extra = (cause.details?.[0] ?? {}) as Record<string, unknown>;
@@ -135,7 +135,7 @@ function fromUpdateFailure(error: WorkflowUpdateFailedError): AppError {
       extra: rest,
     });
   }
-  return new AppError({ code: ErrorCode.internal, message: 'the invoice workflow failed the command', cause: error });
+  return new AppError({ code: ErrorCode.internal, message: 'the workflow failed the command', cause: error });
 }
 
 export function createInvoiceService(

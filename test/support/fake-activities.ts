@@ -57,6 +57,11 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
     planBillingRunPage: track('planBillingRunPage', () => []),
     billCustomer: track('billCustomer', () => null),
     billCustomers: track('billCustomers', () => []),
+    billSubscription: track('billSubscription', (args: Parameters<Activities['billSubscription']>[0]) => ({
+      invoiceId: `inv_${args.snapshot.id}_${args.invoice.key}`,
+      totalMinor: args.invoice.lines.reduce((sum, line) => sum + line.totalMinor, 0),
+    })),
+    changeSubscription: track('changeSubscription', () => undefined),
     previewCustomer: track('previewCustomer', () => null),
     recordBillingRunProgress: track('recordBillingRunProgress', () => undefined),
     recordScheduledBillingRun: track('recordScheduledBillingRun', () => ({ status: 'running', inserted: true })),
