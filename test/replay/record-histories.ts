@@ -28,6 +28,9 @@ import {
 } from '../../workflows/invoice/messages';
 import { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker';
 import { invoiceWorkflow } from '../../workflows/invoice/workflow';
+import { newSubscription } from '../../src/domain/subscription-state';
+import { cancelSubscriptionUpdate, changePlanUpdate } from '../../workflows/subscription/messages';
+import { subscriptionWorkflow } from '../../workflows/subscription/workflow';
 import { fakeActivities } from '../support/fake-activities';
 import { sampleCustomer, sampleDraft } from '../support/invoices';
 
@@ -134,16 +137,53 @@ const scenarios: Record<string, Scenario> = {
   },
 };
 
+/** Subscriptions: the history of the run that was current when the scenario ended (one period per run). */
+const subscriptionScenarios: Record<string, (h: WorkflowHandle<typeof subscriptionWorkflow>, env: TestWorkflowEnvironment) => Promise<void>> = {
+  'sub1-trial-upgrade-then-cancelled-now': async (h, env) => {
+    await settle();
+    await env.sleep('20 days');
+    await settle();
+    await h.executeUpdate(changePlanUpdate, { args: [{ ...operator, plan: { ...BASIC, code: 'pro', name: 'Pro', unitPriceMinor: 9000 } }] });
+    await settle();
+    await h.executeUpdate(cancelSubscriptionUpdate, { args: [{ ...operator, at: 'now' }] });
+  },
+};
+const BASIC = { code: 'basic', name: 'Basic', currency: 'EUR', unitPriceMinor: 3000, interval: 'P1M', taxRateBps: 1900, trialDays: 0 };
+
+async function recordSubscription(env: TestWorkflowEnvironment, name: string): Promise<void> {
+  const fakes = fakeActivities();
+  const taskQueue = `record-${name}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS, activities: fakes.activities });
+  await worker.runUntil(async () => {
+    const startAt = new Date(await env.currentTimeMs()).toISOString();
+    const subscription = newSubscription({ id: `sub_${name}`, customerId: 'cus_replay', plan: BASIC, startAt, trialDays: 7, createdBy: 'olivia' });
+    const handle = await env.client.workflow.start(subscriptionWorkflow, {
+      workflowId: `subscription:sub_${name}`,
+      taskQueue,
+      args: [{ subscription, settings: { approvalEscalationAfter: 'P2D', numberPrefix: 'INV' } }],
+    });
+    await (subscriptionScenarios[name] as (typeof subscriptionScenarios)[string])(handle, env);
+    await settle();
+    const file = path.join(__dirname, 'histories', `${name}.json`);
+    await writeFile(file, `${JSON.stringify(await handle.fetchHistory(), null, 1)}\n`);
+    console.log(`recorded ${path.relative(process.cwd(), file)}`);
+  });
+}
+
 async function main(): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await ensureTestServer() } } });
   await registerSearchAttributes(env.connection, 'default');
   try {
     const names = process.argv.slice(2);
-    const unknown = names.filter((name) => !(name in scenarios));
+    const unknown = names.filter((name) => !(name in scenarios) && !(name in subscriptionScenarios));
     if (names.length === 0 || unknown.length > 0) {
-      throw new Error(`name the scenarios to record (${unknown.length > 0 ? `unknown: ${unknown.join(', ')}; ` : ''}known: ${Object.keys(scenarios).join(', ')})`);
+      throw new Error(`name the scenarios to record (${unknown.length > 0 ? `unknown: ${unknown.join(', ')}; ` : ''}known: ${[...Object.keys(scenarios), ...Object.keys(subscriptionScenarios)].join(', ')})`);
     }
     for (const name of names) {
+      if (name in subscriptionScenarios) {
+        await recordSubscription(env, name);
+        continue;
+      }
       const scenario = scenarios[name] as Scenario;
       const fakes = fakeActivities();
       const taskQueue = `record-${name}`;

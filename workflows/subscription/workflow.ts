@@ -53,15 +53,15 @@ class SubscriptionRun {
 
   async run(): Promise<SubscriptionState> {
     const { state } = this;
-    if (state.status === 'trialing' && state.trialEnd) await condition(() => state.status === 'cancelled', msUntil(state.trialEnd));
+    if (state.status === 'trialing' && state.trialEnd) await this.until(state.trialEnd);
     if (state.status !== 'cancelled') {
       const period = periodOf(state.anchor, parsePlanInterval(state.plan.interval), state.nextIndex);
       // A subscription that starts later waits for its start; the next period of a run starts at once.
-      await condition(() => this.cancelled, msUntil(period.start));
+      await this.until(period.start);
       if (this.cancelled) return this.finish();
       if (state.cancelAt !== null && state.cancelAt <= period.start) return this.end();
       await this.lock.run(() => this.billPeriod(period));
-      await condition(() => this.cancelled, msUntil(period.end));
+      await this.until(period.end);
       if (!this.cancelled) {
         if (this.state.cancelAt !== null && this.state.cancelAt <= nowIso()) return this.end();
         await condition(allHandlersFinished);
@@ -70,6 +70,15 @@ class SubscriptionRun {
       }
     }
     return this.finish();
+  }
+
+  /**
+   * Waits until `at` (a durable timer) or a cancellation. A moment already past waits for nothing:
+   * `condition` with a zero timeout would cost a marker and an upsert (the SDK's own patch).
+   */
+  private async until(at: string): Promise<void> {
+    const ms = msUntil(at);
+    if (ms > 0) await condition(() => this.cancelled, ms);
   }
 
   /** Read through a getter: the state changes while the run awaits, which TypeScript's narrowing cannot see. */
