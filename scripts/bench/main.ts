@@ -23,7 +23,7 @@
  *
  * Linux only (it reads /proc). Every process it starts is stopped at the end, on errors and on Ctrl-C.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,7 +34,7 @@ import { runBillingRun } from './e2e';
 import { invoiceHistoryStats, runHistoryStats } from './history';
 import { baselineFigures, e2eFigures, type Figures, formatReport, summariseLatencies, targetsOf } from './report';
 import { seedApprovalCustomer, seedCustomers } from './seed';
-import { Cleanup, startStack } from './stack';
+import { type Cleanup, runInBenchFolder, startStack } from './stack';
 
 const HISTORY_SAMPLE = 20;
 
@@ -160,41 +160,14 @@ async function bench(): Promise<number> {
     return 2;
   }
 
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'billflow-bench-'));
-  // PostgreSQL runs as the postgres user when the bench runs as root: it must be able to enter the folder.
-  await chmod(dataDir, 0o755);
-  const cleanup = new Cleanup();
-  let stopping: Promise<void> | null = null;
-  const stopAll = () =>
-    (stopping ??= (async () => {
-      say('stopping the stack');
-      await cleanup.run(say);
-      if (options.keep) say(`data kept in ${dataDir}`);
-      else await rm(dataDir, { recursive: true, force: true });
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    say(`${signal}: stopping`);
-    void stopAll().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  try {
+  return runInBenchFolder({ prefix: 'billflow-bench-', keep: options.keep, say }, async (cleanup, dataDir) => {
     const figures = await main(options, cleanup, dataDir);
     console.log(formatReport(figures));
     if (options.json) {
       await writeFile(options.json, `${JSON.stringify(figures, null, 2)}\n`);
       say(`figures written to ${options.json}`);
     }
-    return 0;
-  } catch (error) {
-    // Stopped by a signal: the failure is the parts going away underneath, not worth a stack trace.
-    if (stopping) return 130;
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    return 1;
-  } finally {
-    await stopAll();
-  }
+  });
 }
 
 void bench().then((code) => process.exit(code));

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { temporal as proto } from '@temporalio/proto';
 import { type Config, loadConfig } from '../../src/config';
@@ -218,4 +219,45 @@ async function workerNodeFlags(): Promise<string[]> {
   const scripts = (JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const words = (scripts.worker ?? '').split(/\s+/);
   return words[0] === 'node' ? words.slice(1, words.indexOf('--import')) : [];
+}
+
+/**
+ * Runs a benchmark in a temporary folder of its own: `body` starts what it needs with `cleanup`,
+ * which stops it all afterwards, and on Ctrl-C or SIGTERM (exit 130). Answers the exit code: 0,
+ * 1 on a failure (its stack printed), 130 when stopped by a signal.
+ */
+export async function runInBenchFolder(
+  options: { prefix: string; keep: boolean; say: (line: string) => void },
+  body: (cleanup: Cleanup, dataDir: string) => Promise<void>,
+): Promise<number> {
+  const { say } = options;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), options.prefix));
+  // PostgreSQL runs as the postgres user when the bench runs as root: it must be able to enter the folder.
+  await chmod(dataDir, 0o755);
+  const cleanup = new Cleanup();
+  let stopping: Promise<void> | null = null;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      say('stopping the stack');
+      await cleanup.run(say);
+      if (options.keep) say(`data kept in ${dataDir}`);
+      else await rm(dataDir, { recursive: true, force: true });
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping`);
+    void stopAll().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await body(cleanup, dataDir);
+    return 0;
+  } catch (error) {
+    // Stopped by a signal: the failure is the parts going away underneath, not worth a stack trace.
+    if (stopping) return 130;
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    return 1;
+  } finally {
+    await stopAll();
+  }
 }

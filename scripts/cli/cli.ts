@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type ApiClient, ApiError, createApiClient, type RunStatus, UnreachableError } from './api-client';
 import { type Command, parseCommand, USAGE, UsageError } from './args';
 import { followRun } from './follow';
+import { importFile } from './import';
 import { lineProgress, type ProgressView, summaryLines, ttyProgress } from './progress';
 
 export const EXIT = { completed: 0, failed: 1, cancelled: 2, api: 3, usage: 4, interrupted: 130 } as const;
@@ -45,6 +46,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
 
+  if (command.kind === 'import') return importFile({ baseUrl, apiKey, what: command.what, file: command.file }, io);
   const api = createApiClient({ baseUrl, apiKey });
   try {
     const runId = command.kind === 'run' ? await start(api, command, io) : command.runId;

@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import { createBillingRunService } from '../services/billing-runs';
 import { createBillingScheduleService } from '../services/billing-schedules';
 import { createChargeService } from '../services/charges';
+import { createImportService } from '../services/imports';
 import { createInvoiceService } from '../services/invoices';
 import { createSubscriptionService } from '../services/subscriptions';
 import type { TemporalClient } from '../temporal/connection';
@@ -22,6 +23,7 @@ import { chargeRoutes } from './charges/routes';
 import { customerRoutes } from './customers/routes';
 import { dunningPolicyRoutes } from './dunning-policies/routes';
 import { healthRoutes } from './health/routes';
+import { importRoutes, isImportUpload } from './imports/routes';
 import { invoiceRoutes } from './invoices/routes';
 import { noStore, requestId, securityHeaders } from './security';
 import { subscriptionRoutes } from './subscriptions/routes';
@@ -57,9 +59,9 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(limits.authFailureGate);
   app.use((req, _res, next) => {
-    // Writes take JSON only (until a route, such as an import, declares another type).
+    // Writes take JSON only, but for the imports, which stream CSV (and answer 415 themselves).
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && !req.is('application/json')) {
+    if (hasBody && !req.is('application/json') && !isImportUpload(req)) {
       throw new AppError({ code: ErrorCode.unsupportedMediaType, message: 'send the request body as application/json' });
     }
     next();
@@ -74,6 +76,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(chargeRoutes({ sql: deps.sql, charges: createChargeService(deps.sql) }));
   app.use(billingRunRoutes({ sql: deps.sql, runs: createBillingRunService(deps.sql, deps.temporal.client, deps.config) }));
   app.use(billingScheduleRoutes({ schedules: createBillingScheduleService(deps.temporal.client, deps.config) }));
+  app.use(importRoutes({ imports: createImportService(deps.sql, deps.temporal.client, deps.config) }));
   app.use(subscriptionRoutes({ sql: deps.sql, subscriptions: createSubscriptionService(deps.sql, deps.temporal.client, deps.config) }));
   app.use(notFoundRoute);
   app.use(errorHandler);

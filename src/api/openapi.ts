@@ -9,6 +9,9 @@ import { BILLING_RUN_STATUSES } from '../db/billing-runs';
 import { CURSOR_PATTERN } from './pagination';
 import { cancelBillingRunBody, listBillingRunsQuery, listRunInvoicesQuery, startBillingRunBody } from './billing-runs/schemas';
 import { createBillingScheduleBody, triggerBillingScheduleBody } from './billing-schedules/schemas';
+import { IMPORT_KINDS, IMPORT_STATUSES } from '../db/imports';
+import type { ImportColumns } from '../services/imports';
+import { CHARGE_COLUMNS, CUSTOMER_COLUMNS, INVOICE_COLUMNS } from './imports/schemas';
 import { cancelChargeBody, createChargeBody, listChargesQuery } from './charges/schemas';
 import { cancelSubscriptionBody, changePlanBody, createPlanBody, createSubscriptionBody, listSubscriptionsQuery } from './subscriptions/schemas';
 import { createCustomerBody } from './customers/schemas';
@@ -267,6 +270,52 @@ const billingScheduleView = z.looseObject({
   paused: z.boolean(),
 });
 
+const importSummary = z.looseObject({
+  id: z.string(),
+  kind: z.enum(IMPORT_KINDS),
+  status: z.enum(IMPORT_STATUSES),
+  processed: z.int().min(0).describe('data rows read so far, good and bad (the header not counted)'),
+  imported: z.int().min(0),
+  updated: z.int().min(0),
+  unchanged: z.int().min(0),
+  rejectedRows: z.int().min(0).describe('rows rejected, exact'),
+  error: z.string().nullable().describe('why a failed import stopped'),
+  createdBy: z.string(),
+  startedAt: timestamp,
+  finishedAt: timestamp.nullable(),
+});
+
+const importRejection = z.looseObject({ line: z.int().min(1).describe('the line in the file; the header is line 1'), field: z.string(), message: z.string() });
+
+const importView = importSummary.extend({
+  rejected: z.array(importRejection).describe('each problem of the rejected rows, by line: the first 1,000 (GET /imports/{id}/rejections pages through all)'),
+  rejectedTruncated: z.boolean().describe('true when there are more problems than `rejected` lists'),
+});
+
+/** A CSV upload: its columns, and the answers of an import. */
+function importUpload(what: string, columns: ImportColumns, operationId: string, description: string) {
+  const header = [
+    `required: ${columns.required.join(', ')}`,
+    ...(columns.optional.length > 0 ? [`optional: ${columns.optional.join(', ')}`] : []),
+    ...columns.oneOf.map((group) => `one of: ${group.join(', ')}`),
+  ].join('; ');
+  return {
+    post: {
+      operationId,
+      description: `operator or admin. ${description} The body is streamed (any size); rows are keyed by \`externalId\`: a row imported before is unchanged, or updated when it differs; a bad row is reported and skipped.`,
+      requestBody: {
+        required: true,
+        content: { 'text/csv': { schema: { type: 'string', description: `UTF-8 CSV with a header row (${header}); an empty cell is an absent field` } } },
+      },
+      responses: {
+        '200': json(`the report: ${what} imported, updated, unchanged and rejected`, ref('Import'), { Location: { required: true, schema: { type: 'string', pattern: '^/imports/' } } }),
+        '415': json('the body is not text/csv in UTF-8', responseSchema(errorBody([ErrorCode.unsupportedMediaType]))),
+        ...errors('400', ...READ_ERRORS),
+      },
+    },
+  };
+}
+
 const nameParam = [{ name: 'name', in: 'path', required: true, description: 'the billing schedule\'s name', schema: { type: 'string', minLength: 1 } }];
 
 const pageOf = (item: JsonSchema) => ({
@@ -382,6 +431,7 @@ export function openApiDocument(): unknown {
         Charge: responseSchema(chargeView),
         BillingRun: responseSchema(billingRunView),
         BillingRunPreview: responseSchema(billingRunPreview),
+        Import: responseSchema(importView),
         Plan: responseSchema(planView),
         Subscription: responseSchema(subscriptionView),
       },
@@ -614,6 +664,40 @@ export function openApiDocument(): unknown {
           description: 'operator or admin. The schedule fires no more; a run it started goes on',
           parameters: nameParam,
           responses: { '204': { description: 'deleted' }, ...errors(...READ_ERRORS, '404') },
+        },
+      },
+      '/imports/customers': importUpload('customers', CUSTOMER_COLUMNS, 'importCustomers', 'Customers as POST /customers takes them (an operator may not set approval "never"), keyed by externalId; a cell left empty keeps the stored value.'),
+      '/imports/charges': importUpload(
+        'charges',
+        CHARGE_COLUMNS,
+        'importCharges',
+        'Charges as POST /charges takes them, the customer by customerId or customerExternalId; a charge changes only while pending.',
+      ),
+      '/imports/invoices': importUpload(
+        'invoices',
+        INVOICE_COLUMNS,
+        'importInvoices',
+        'Open invoices from an earlier system, issued already: each keeps its number (one of the form of billflow\'s own series, INV-YYYY-NNNNNN or CN-YYYY-NNNNNN, is refused), is open or overdue with total − amountPaid due, and enters dunning at the step due now. Times are "YYYY-MM-DD" (00:00 UTC) or ISO 8601 with offset; amounts decimal strings in the currency. An imported invoice does not change: a row that differs is rejected.',
+      ),
+      '/imports': {
+        get: {
+          operationId: 'listImports',
+          parameters: queryParams(pageQuery),
+          responses: { '200': json('a page of imports, oldest first, with their counts', pageOf(responseSchema(importSummary))), ...errors('400', ...READ_ERRORS) },
+        },
+      },
+      '/imports/{id}': {
+        get: {
+          operationId: 'getImport',
+          parameters: idParam('import'),
+          responses: { '200': json('the import\'s report; while it runs, `processed` and the counts so far', ref('Import')), ...errors(...READ_ERRORS, '404') },
+        },
+      },
+      '/imports/{id}/rejections': {
+        get: {
+          operationId: 'listImportRejections',
+          parameters: [...idParam('import'), ...queryParams(pageQuery)],
+          responses: { '200': json('a page of the import\'s rejections, by line', pageOf(responseSchema(importRejection))), ...errors('400', ...READ_ERRORS, '404') },
         },
       },
       '/plans': {

@@ -4,7 +4,7 @@ import type { Sql, Tx } from './client';
 import { toIso, toMinor } from './client';
 import type { PageCursor } from './customers';
 
-interface ChargeRow {
+export interface ChargeRow {
   id: string;
   customer_id: string;
   status: ChargeStatus;
@@ -25,7 +25,7 @@ interface ChargeRow {
   cancelled_at: Date | null;
 }
 
-function toCharge(row: ChargeRow): Charge {
+export function toCharge(row: ChargeRow): Charge {
   return {
     id: row.id,
     status: row.status,

@@ -18,7 +18,7 @@ export interface Customer {
   createdAt: string;
 }
 
-interface CustomerRow {
+export interface CustomerRow {
   id: string;
   name: string;
   email: string;
@@ -33,7 +33,7 @@ interface CustomerRow {
   created_at: Date;
 }
 
-function toCustomer(row: CustomerRow): Customer {
+export function toCustomer(row: CustomerRow): Customer {
   return {
     id: row.id,
     name: row.name,

@@ -27,10 +27,11 @@ export const INVOICE_EVENT_TYPES = [
 ] as const;
 export type InvoiceEventType = (typeof INVOICE_EVENT_TYPES)[number];
 
-export const CUSTOMER_EVENT_TYPES = ['created', 'created_without_approval'] as const;
+// 'updated': an import changed the customer (or a pending charge) to its row's values; the detail names each field's old and new value.
+export const CUSTOMER_EVENT_TYPES = ['created', 'created_without_approval', 'updated'] as const;
 export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
 
-export const CHARGE_EVENT_TYPES = ['created', 'cancelled'] as const;
+export const CHARGE_EVENT_TYPES = ['created', 'cancelled', 'updated'] as const;
 export type ChargeEventType = (typeof CHARGE_EVENT_TYPES)[number];
 
 export type AuditEventType = InvoiceEventType | CustomerEventType | ChargeEventType;

@@ -11,7 +11,7 @@ import { workflowBundle } from '../support/billflow';
  */
 const DIR = path.join(__dirname, 'histories');
 
-test('when saved invoice histories are replayed with the current workflow code, then none is non-deterministic', async () => {
+test('when saved invoice and subscription histories are replayed with the current workflow code, then none is non-deterministic', async () => {
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   expect(files.length).toBeGreaterThanOrEqual(5);
   const histories = await Promise.all(
