@@ -31,7 +31,7 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { RssSampler } from './processes';
-import { BENCH_KEYS, type Cleanup, runInBenchFolder, startStack } from './stack';
+import { BENCH_KEYS, type Cleanup, runBench, startStack } from './stack';
 
 const say = (line: string) => console.error(`[bench:import] ${line}`);
 
@@ -175,18 +175,7 @@ async function main(options: Options, cleanup: Cleanup, dataDir: string): Promis
 }
 
 async function bench(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    return 2;
-  }
-  if (process.platform !== 'linux') {
-    console.error('npm run bench:import measures processes through /proc: it runs on Linux only');
-    return 2;
-  }
-  return runInBenchFolder({ prefix: 'billflow-bench-import-', keep: options.keep, say }, async (cleanup, dataDir) => {
+  return runBench({ name: 'bench:import', prefix: 'billflow-bench-import-', parseOptions, say }, async (options, cleanup, dataDir) => {
     const results = await main(options, cleanup, dataDir);
     const heap = options.apiHeapMb > 0 ? `api heap capped at ${options.apiHeapMb} MB` : 'api heap uncapped';
     console.log(`CSV imports on ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}, ${heap}, load ${os.loadavg()[0]?.toFixed(2)}\n`);

@@ -34,7 +34,7 @@ import { runBillingRun } from './e2e';
 import { invoiceHistoryStats, runHistoryStats } from './history';
 import { baselineFigures, e2eFigures, type Figures, formatReport, summariseLatencies, targetsOf } from './report';
 import { seedApprovalCustomer, seedCustomers } from './seed';
-import { type Cleanup, runInBenchFolder, startStack } from './stack';
+import { type Cleanup, runBench, startStack } from './stack';
 
 const HISTORY_SAMPLE = 20;
 
@@ -148,19 +148,7 @@ async function main(options: Options, cleanup: Cleanup, dataDir: string): Promis
 }
 
 async function bench(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    return 2;
-  }
-  if (process.platform !== 'linux') {
-    console.error('npm run bench measures processes through /proc: it runs on Linux only');
-    return 2;
-  }
-
-  return runInBenchFolder({ prefix: 'billflow-bench-', keep: options.keep, say }, async (cleanup, dataDir) => {
+  return runBench({ name: 'bench', prefix: 'billflow-bench-', parseOptions, say }, async (options, cleanup, dataDir) => {
     const figures = await main(options, cleanup, dataDir);
     console.log(formatReport(figures));
     if (options.json) {

@@ -222,16 +222,28 @@ async function workerNodeFlags(): Promise<string[]> {
 }
 
 /**
- * Runs a benchmark in a temporary folder of its own: `body` starts what it needs with `cleanup`,
- * which stops it all afterwards, and on Ctrl-C or SIGTERM (exit 130). Answers the exit code: 0,
- * 1 on a failure (its stack printed), 130 when stopped by a signal.
+ * Runs a benchmark: parses its options (a usage error exits 2), then runs `body` in a temporary
+ * folder of its own. `body` starts what it needs with `cleanup`, which stops it all afterwards, and
+ * on Ctrl-C or SIGTERM. Answers the exit code: 0, 1 on a failure (its stack printed), 2 for bad
+ * options or a system without /proc, 130 when stopped by a signal.
  */
-export async function runInBenchFolder(
-  options: { prefix: string; keep: boolean; say: (line: string) => void },
-  body: (cleanup: Cleanup, dataDir: string) => Promise<void>,
+export async function runBench<O extends { keep: boolean }>(
+  bench: { name: string; prefix: string; parseOptions: (args: string[]) => O; say: (line: string) => void },
+  body: (options: O, cleanup: Cleanup, dataDir: string) => Promise<void>,
 ): Promise<number> {
-  const { say } = options;
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), options.prefix));
+  const { say } = bench;
+  let options: O;
+  try {
+    options = bench.parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    return 2;
+  }
+  if (process.platform !== 'linux') {
+    console.error(`npm run ${bench.name} measures processes through /proc: it runs on Linux only`);
+    return 2;
+  }
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), bench.prefix));
   // PostgreSQL runs as the postgres user when the bench runs as root: it must be able to enter the folder.
   await chmod(dataDir, 0o755);
   const cleanup = new Cleanup();
@@ -250,7 +262,7 @@ export async function runInBenchFolder(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await body(cleanup, dataDir);
+    await body(options, cleanup, dataDir);
     return 0;
   } catch (error) {
     // Stopped by a signal: the failure is the parts going away underneath, not worth a stack trace.
