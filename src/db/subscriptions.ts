@@ -73,16 +73,9 @@ interface SubscriptionRow {
   updated_at: Date;
 }
 
-export interface SubscriptionRecord {
-  id: string;
+/** A subscription's row: its last stored snapshot, with who created it and when. */
+export interface SubscriptionRecord extends Omit<SubscriptionSnapshot, 'at'> {
   customerId: string;
-  planCode: string;
-  status: SubscriptionStatus;
-  trialEnd: string | null;
-  currentPeriodStart: string | null;
-  currentPeriodEnd: string | null;
-  cancelAt: string | null;
-  version: number;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
