@@ -85,6 +85,9 @@ export function periodAt(anchor: string, interval: PlanInterval, at: string): Bi
   return periodOf(anchor, interval, index);
 }
 
+/** What a plan's code may be: anything else names no plan (and is never looked up). */
+export const PLAN_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 export interface Plan {
   code: string;
   name: string;

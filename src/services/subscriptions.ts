@@ -19,7 +19,7 @@ import {
 } from '../db/subscriptions';
 import type { Person } from '../domain/actor';
 import { DomainError } from '../domain/errors';
-import { parsePlanInterval } from '../domain/subscription';
+import { PLAN_CODE, parsePlanInterval } from '../domain/subscription';
 import { newSubscription, type SubscriptionState, subscriptionSnapshot } from '../domain/subscription-state';
 import { currencyExponent } from '../domain/money';
 import { AppError, asValidationError, ErrorCode, notFound, validationError } from '../errors';
@@ -85,7 +85,8 @@ export function createSubscriptionService(sql: Sql, client: Client, config: Pick
       throw new AppError({ code: ErrorCode.conflict, message: `plan ${plan.code} exists with other terms: plans do not change, create another code` });
     },
 
-    plan: (code) => findPlan(sql, code),
+    // A path parameter is not parsed like a body: a code no plan can have (NUL, say) is not looked up.
+    plan: async (code) => (PLAN_CODE.test(code) ? findPlan(sql, code) : null),
     plans: () => listPlans(sql),
 
     async create(request) {

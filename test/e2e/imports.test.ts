@@ -211,6 +211,27 @@ describe('importing customers', () => {
     expect(await customersWithKeys(k)).toHaveLength(600);
   });
 
+  test('when cells hold what PostgreSQL cannot store (a NUL byte), then those rows are reported by line and field and the others are imported', async () => {
+    const k = keys();
+    const report = await imported(
+      'customers',
+      csv(
+        CUSTOMER_HEADER,
+        `${k}-1,Good,good@x.test,EUR,30,1900,en,policy`,
+        `${k}-2\u0000,Bad key,bad@x.test,EUR,30,1900,en,policy`,
+        `${k}-3,Bad\u0000name,bad@x.test,EUR,30,1900,en,policy`,
+        `${k}-4,Bad email,bad\u0000@x.test,EUR,30,1900,en,policy`,
+      ),
+    );
+    expect(report).toMatchObject({ imported: 1, rejectedRows: 3 });
+    expect(report.rejected.map((r: { line: number; field: string }) => [r.line, r.field])).toEqual([
+      [3, 'externalId'],
+      [4, 'name'],
+      [5, 'email'],
+    ]);
+    expect((await customersWithKeys(k)).map((c) => c.external_id)).toEqual([`${k}-1`]);
+  });
+
   test('when a viewer or an approver uploads, then 403', async () => {
     for (const key of [TEST_KEYS.viewer, TEST_KEYS.approver]) {
       const res = await upload('customers', csv(CUSTOMER_HEADER, 'x,X,x@x.test,EUR,,,,'), { key });

@@ -136,6 +136,44 @@ describe('subscriptions', () => {
     expect(history.filter((h) => h.type === 'cancelled')).toHaveLength(1);
   }, 60_000);
 
+  test('when five changes of plan arrive at once, then they are applied one at a time, each prorated from the plan before it, and none twice', async () => {
+    const created = await post('/subscriptions', { customerId, planCode: 'e2e-basic' });
+    const id = created.body.id as string;
+    await eventually(async () => ((await subscriptionInvoices(id)).length >= 1 ? true : undefined), 30_000);
+
+    // Alternating targets: whichever comes first moves the plan, the next either moves it back or finds it there (409).
+    const targets = ['e2e-pro', 'e2e-basic', 'e2e-pro', 'e2e-basic', 'e2e-pro'];
+    const answers = await Promise.all(targets.map((planCode) => post(`/subscriptions/${id}/change-plan`, { planCode })));
+    for (const a of answers) expect([200, 409]).toContain(a.status);
+    const applied = answers.filter((a) => a.status === 200);
+    expect(applied.length).toBeGreaterThanOrEqual(1);
+    const history = (await get(`/subscriptions/${id}`)).body.history as { type: string; version: number; detail: { from: string; to: string } }[];
+    const changes = history.filter((h) => h.type === 'plan_changed');
+    expect(changes).toHaveLength(applied.length);
+    // A chain: each change starts from the plan the one before it left.
+    for (let i = 1; i < changes.length; i++) expect(changes[i]?.detail.from).toBe(changes[i - 1]?.detail.to);
+    expect(new Set(history.map((h) => h.version)).size).toBe(history.length);
+    expect((await post(`/subscriptions/${id}/cancel`, { at: 'now' })).status).toBe(200);
+  }, 60_000);
+
+  test('when a field holds what PostgreSQL cannot store (a NUL byte), then it is refused or finds nothing, and nothing is stored', async () => {
+    const count = async () => ((await db.sql<{ n: number }[]>`select (select count(*) from subscriptions) + (select count(*) from plans) as n`)[0]?.n ?? -1);
+    const before = await count();
+    const plan = await post('/plans', { code: 'e2e-nul', name: 'Bad\u0000name', currency: 'EUR', unitPriceMinor: 100, interval: 'P1M' });
+    expect(plan.status).toBe(400);
+    expect(plan.body.error.details[0].path).toBe('name');
+    expect((await post('/plans', { code: 'e2e\u0000nul', name: 'x', currency: 'EUR', unitPriceMinor: 100, interval: 'P1M' })).body.error.details[0].path).toBe('code');
+    const sub = await post('/subscriptions', { customerId: 'cus_\u0000', planCode: 'e2e-basic' });
+    expect(sub.status).toBe(400);
+    expect(sub.body.error.details[0].path).toBe('customerId');
+    expect((await post('/subscriptions', { customerId, planCode: 'e2e-\u0000' })).body.error.details[0].path).toBe('planCode');
+    expect((await get('/plans/e2e%00basic')).status).toBe(404);
+    const listed = await get('/subscriptions?customerId=cus_%00');
+    expect(listed.status).toBe(400);
+    expect(listed.body.error.details[0].path).toBe('customerId');
+    expect(await count()).toBe(before);
+  });
+
   test('when a request is bad, then it is refused naming the field and nothing is stored', async () => {
     const count = async () => ((await db.sql<{ n: number }[]>`select count(*)::int as n from subscriptions`)[0]?.n ?? -1);
     const before = await count();

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../../errors';
 import { parseDecimalToMinor } from '../../domain/money';
+import { PLAN_CODE } from '../../domain/subscription';
 import { amountMinor, basisPoints, currencyCode, pageQuery, singleLineText } from '../validation';
 
 /** The plan and subscription requests the api accepts; the OpenAPI document is generated from these. */
 
+const planCode = z.string().regex(PLAN_CODE, 'must be 1 to 64 letters, digits, ".", "_" or "-"');
+
 export const createPlanBody = z.strictObject({
-  code: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1 to 64 letters, digits, ".", "_" or "-"'),
+  code: planCode,
   name: singleLineText(200),
   currency: currencyCode,
   unitPrice: z.string().max(40).optional().describe('decimal string in the currency, e.g. "49.99"; or unitPriceMinor'),
@@ -38,13 +41,13 @@ export function planPriceMinor(body: PlanBody): number {
 
 export const createSubscriptionBody = z.strictObject({
   customerId: z.string().min(1).max(200),
-  planCode: z.string().min(1).max(64),
+  planCode,
   startAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with offset' }).optional().describe('now when absent'),
   trialDays: z.int().min(0).max(3650).optional().describe("the plan's trial when absent"),
 });
 
 export const changePlanBody = z.strictObject({
-  planCode: z.string().min(1).max(64),
+  planCode,
 });
 
 export const cancelSubscriptionBody = z.strictObject({
