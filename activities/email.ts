@@ -3,6 +3,7 @@ import type { Transporter } from 'nodemailer';
 import type { Sql } from '../src/db/client';
 import { appendAuditEvent } from '../src/db/audit';
 import { findDelivery, upsertDelivery } from '../src/db/deliveries';
+import { payPageUrl, payTokenOf } from '../src/db/pay-pages';
 import type { ReminderTemplate } from '../src/domain/dunning';
 import type { InvoiceState } from '../src/domain/invoice';
 import { buildInvoiceDocument } from '../src/render/build-document';
@@ -43,6 +44,16 @@ function isPermanentRejection(error: unknown): boolean {
 /** Emails of the invoice workflow, rendered from its state and sent over SMTP. */
 export function createEmailActivities(deps: MailDeps) {
   const documentOf = (state: InvoiceState, customer: CustomerSnapshot): InvoiceDocument => buildInvoiceDocument(state, customer, deps);
+
+  /**
+   * The document of an email to the customer: its link is the invoice's pay page (PUBLIC_BASE_URL/pay/<token>,
+   * the token from the invoices row), which needs no API key. Never a Stripe Checkout Session: they expire.
+   */
+  const customerDocumentOf = async (state: InvoiceState, customer: CustomerSnapshot): Promise<InvoiceDocument> => {
+    const doc = documentOf(state, customer);
+    const token = await payTokenOf(deps.sql, doc.invoiceId);
+    return token ? { ...doc, url: payPageUrl(deps.publicBaseUrl, token) } : doc;
+  };
 
   /**
    * Sends one message per invoice and step, at most once successfully: a delivery already marked
@@ -102,7 +113,7 @@ export function createEmailActivities(deps: MailDeps) {
   return {
     /** `timeline`: the workflow (revision 3) leaves the "sent" event on the invoice's timeline to this activity. */
     sendInvoiceEmail: ({ state, customer, timeline }: { state: InvoiceState; customer: CustomerSnapshot; timeline?: boolean }): Promise<SentMail> => rendered(async () => {
-      const doc = documentOf(state, customer);
+      const doc = await customerDocumentOf(state, customer);
       return deliver({
         timeline,
         invoiceId: doc.invoiceId,
@@ -114,7 +125,7 @@ export function createEmailActivities(deps: MailDeps) {
     }),
 
     sendReminder: (args: { state: InvoiceState; customer: CustomerSnapshot; step: { index: number; template: ReminderTemplate } }): Promise<SentMail> => rendered(async () => {
-      const doc = documentOf(args.state, args.customer);
+      const doc = await customerDocumentOf(args.state, args.customer);
       const attachments = [{ filename: `${doc.number ?? doc.invoiceId}.pdf`, content: await renderInvoicePdf(doc) }];
       if (args.step.template === 'final') {
         attachments.unshift({ filename: `final-notice-${doc.number ?? doc.invoiceId}.pdf`, content: await renderFinalNoticePdf(doc) });

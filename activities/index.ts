@@ -3,9 +3,10 @@ import { type BillingRunDeps, createBillingRunActivities } from './billing-runs'
 import { createBillingScheduleActivities } from './billing-schedules';
 import { createEmailActivities, type MailDeps } from './email';
 import { createInvoiceActivities } from './invoices';
+import { createStripeActivities, type StripeDeps } from './stripe';
 import { createSubscriptionActivities } from './subscriptions';
 
-export interface ActivityDeps extends MailDeps, BillingRunDeps {
+export interface ActivityDeps extends MailDeps, BillingRunDeps, StripeDeps {
   sql: Sql;
 }
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBillingScheduleActivities(deps),
     ...createSubscriptionActivities(deps),
     ...createEmailActivities(deps),
+    ...createStripeActivities(deps),
   };
 }
 

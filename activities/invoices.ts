@@ -1,5 +1,5 @@
 import type { Sql } from '../src/db/client';
-import { issueCreditNote, voidInvoice } from '../src/db/credit-notes';
+import { applyCreditNote, issueCreditNote, voidInvoice } from '../src/db/credit-notes';
 import { findDelivery, upsertDelivery } from '../src/db/deliveries';
 import {
   applyInvoiceSnapshot,
@@ -12,7 +12,8 @@ import {
   issueInvoiceWithSnapshot,
   reviseDraftInvoice,
 } from '../src/db/invoices';
-import { addCustomerCredit, applyPayment, type CreditEntry, insertPayment } from '../src/db/payments';
+import { addCustomerCredit, applyPayment, type CreditEntry, customerCreditBalance, insertPayment } from '../src/db/payments';
+import { applyRefund } from '../src/db/refunds';
 import type { ApprovalRecord, FeeRecord, InvoiceDraft, PaymentRecord } from '../src/domain/invoice';
 import { failPermanentlyOnBadData } from './database-failures';
 
@@ -48,6 +49,21 @@ export function createInvoiceActivities({ sql }: { sql: Sql }) {
     /** The payment, the customer's credit for any excess, and the invoice's new state, in one transaction. */
     async applyPayment(args: { customerId: string; currency: string; payment: PaymentRecord; snapshot: InvoiceSnapshot; event: InvoiceEventRecord }): Promise<void> {
       await applyPayment(sql, args);
+    },
+
+    /** The customer's credit in the invoice's currency, which a refund spends first. */
+    async customerCreditBalance({ customerId, currency }: { customerId: string; currency: string }): Promise<{ balanceMinor: number }> {
+      return { balanceMinor: await customerCreditBalance(sql, customerId, currency) };
+    },
+
+    /** The refund, what it took from the customer's credit, and the invoice's new state, in one transaction. */
+    async applyRefund(args: Parameters<typeof applyRefund>[1]): Promise<void> {
+      await applyRefund(sql, args);
+    },
+
+    /** The credit note (once per key, numbered), the customer's credit beyond the amount due, and the invoice's new state. */
+    async applyCreditNote(args: Parameters<typeof applyCreditNote>[1]): Promise<string> {
+      return applyCreditNote(sql, args);
     },
 
     /** The credit note (if issued), the customer's credit for what was paid, and the void state, in one transaction. */

@@ -6,13 +6,14 @@ import { type Config, loadConfig, requireDatabaseUrl } from './config';
 import { createSql, type Sql } from './db/client';
 import { migrate } from './db/migrate';
 import { createLogger } from './logger';
+import { createStripeClient } from './services/stripe';
 import { temporalConnectionOptions } from './temporal/connection';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { startInvoiceWorkflow } from './temporal/start-invoice';
 import { installRuntimeLogger } from './temporal/runtime';
 
 export interface WorkerDeps {
-  config: Pick<Config, 'temporal' | 'smtpUrl' | 'mailFrom' | 'publicBaseUrl' | 'approval' | 'worker'>;
+  config: Pick<Config, 'temporal' | 'smtpUrl' | 'mailFrom' | 'publicBaseUrl' | 'approval' | 'worker' | 'stripe' | 'invoiceNumberPrefix'>;
   sql: Sql;
   connection: NativeConnection;
   /** A prebuilt bundle (tests build one per file); by default the worker bundles workflows/. */
@@ -58,6 +59,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       mailFrom: deps.config.mailFrom,
       publicBaseUrl: deps.config.publicBaseUrl,
       approvers: { notify: deps.config.approval.notify, escalateTo: deps.config.approval.escalateTo },
+      // Card refunds go through Stripe (activities/stripe.ts); null without STRIPE_SECRET_KEY.
+      stripe: createStripeClient(deps.config.stripe),
     }),
   });
 }

@@ -29,3 +29,13 @@ export const emailLocalActivity: LocalActivityOptions = {
   localRetryThreshold: '1 second',
   retry: emailActivity.retry,
 };
+
+/**
+ * Stripe: a person waits for a refund, so retries (network trouble, Stripe's 5xx) stop after two
+ * minutes; Stripe's idempotency key makes every retry the same refund. Refusals fail at once.
+ */
+export const stripeActivity: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },
+};

@@ -11,7 +11,11 @@ import { createBillingScheduleService } from '../services/billing-schedules';
 import { createChargeService } from '../services/charges';
 import { createImportService } from '../services/imports';
 import { createInvoiceService } from '../services/invoices';
+import { createStripeClient } from '../services/stripe';
+import { payPageRoutes } from '../web/pay/routes';
+import { stripeWebhookRoutes } from './webhooks/stripe';
 import { createSubscriptionService } from '../services/subscriptions';
+import { createReportService } from '../services/reports';
 import type { TemporalClient } from '../temporal/connection';
 import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './error-handler';
@@ -27,9 +31,11 @@ import { importRoutes, isImportUpload } from './imports/routes';
 import { invoiceRoutes } from './invoices/routes';
 import { noStore, requestId, securityHeaders } from './security';
 import { subscriptionRoutes } from './subscriptions/routes';
+import { reportRoutes } from './reports/routes';
+import { creditNoteRoutes } from './credit-notes/routes';
 
 export interface ApiDeps {
-  config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom' | 'rateLimit'>;
+  config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom' | 'rateLimit' | 'stripe'>;
   sql: Sql;
   temporal: TemporalClient;
   logger: Logger;
@@ -57,6 +63,12 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
+  // The customer's pay page and Stripe's webhook: no API key (the page's token, the event's
+  // signature), and before the JSON gate and parser (a form post; the raw body the signature covers).
+  const stripe = createStripeClient(deps.config.stripe);
+  const invoices = createInvoiceService(deps.sql, deps.temporal.client, deps.config);
+  app.use(payPageRoutes({ sql: deps.sql, pdf: (id) => invoices.pdf(id), stripe, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger }));
+  app.use(stripeWebhookRoutes({ sql: deps.sql, invoices, stripe, webhookSecret: deps.config.stripe.webhookSecret, logger: deps.logger }));
   app.use(limits.authFailureGate);
   app.use((req, _res, next) => {
     // Writes take JSON only, but for the imports, which stream CSV (and answer 415 themselves).
@@ -72,12 +84,14 @@ export function createApp(deps: ApiDeps): Express {
   app.use(limits.writes);
   app.use(customerRoutes(deps.sql));
   app.use(dunningPolicyRoutes(deps.sql));
-  app.use(invoiceRoutes({ sql: deps.sql, invoices: createInvoiceService(deps.sql, deps.temporal.client, deps.config) }));
+  app.use(invoiceRoutes({ sql: deps.sql, invoices }));
   app.use(chargeRoutes({ sql: deps.sql, charges: createChargeService(deps.sql) }));
   app.use(billingRunRoutes({ sql: deps.sql, runs: createBillingRunService(deps.sql, deps.temporal.client, deps.config) }));
   app.use(billingScheduleRoutes({ schedules: createBillingScheduleService(deps.temporal.client, deps.config) }));
   app.use(importRoutes({ imports: createImportService(deps.sql, deps.temporal.client, deps.config) }));
   app.use(subscriptionRoutes({ sql: deps.sql, subscriptions: createSubscriptionService(deps.sql, deps.temporal.client, deps.config) }));
+  app.use(reportRoutes({ reports: createReportService(deps.sql) }));
+  app.use(creditNoteRoutes({ sql: deps.sql, config: deps.config }));
   app.use(notFoundRoute);
   app.use(errorHandler);
   return app;

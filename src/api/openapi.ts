@@ -16,8 +16,11 @@ import { cancelChargeBody, createChargeBody, listChargesQuery } from './charges/
 import { cancelSubscriptionBody, changePlanBody, createPlanBody, createSubscriptionBody, listSubscriptionsQuery } from './subscriptions/schemas';
 import { createCustomerBody } from './customers/schemas';
 import { createDunningPolicyBody } from './dunning-policies/schemas';
-import { commentBody, createInvoiceBody, paymentBody, reasonBody, resolutionBody, submitBody } from './invoices/schemas';
+import { commentBody, createInvoiceBody, creditNoteBody, paymentBody, reasonBody, refundBody, resolutionBody, submitBody } from './invoices/schemas';
 import { currencyCode, pageQuery } from './validation';
+import { agingQuery, collectionsQuery, dsoQuery, statementQuery } from './reports/schemas';
+import { AGING_CSV_HEADER, COLLECTIONS_CSV_HEADER, DSO_CSV_HEADER, STATEMENT_CSV_HEADER } from './reports/views';
+import { STATEMENT_ENTRY_TYPES } from '../db/reports';
 
 /**
  * billflow's OpenAPI document. Request schemas are the zod schemas that validate the requests, so
@@ -138,8 +141,9 @@ const invoiceSummary = z.looseObject({
   taxMinor: minor,
   totalMinor: minor,
   feesMinor: minor,
-  amountPaidMinor: minor,
-  amountDueMinor: minor,
+  amountPaidMinor: minor.describe('what payments paid on the invoice, less what refunds took back from it'),
+  amountCreditedMinor: minor.describe('what credit notes took off the amount due'),
+  amountDueMinor: minor.describe('totalMinor + feesMinor − amountPaidMinor − amountCreditedMinor, never below 0'),
   dueAt: timestamp.nullable(),
   issuedAt: timestamp.nullable(),
   memo: z.string().nullable(),
@@ -148,6 +152,29 @@ const invoiceSummary = z.looseObject({
   creditNoteNumber: z.string().nullable(),
   billingRunId: z.string().nullable().describe('the billing run that made the invoice; null for one made by hand'),
   delivery,
+});
+
+const refundView = z.looseObject({
+  reference: z.string().describe("Stripe's refund id (re_...) for a card refund, else billflow's own"),
+  paymentReference: z.string().describe('the payment it gives back'),
+  amountMinor: minor,
+  fromCreditMinor: minor.describe("the part taken from the customer's credit; the rest made the invoice due again"),
+  method: z.enum(PAYMENT_METHODS),
+  reason: z.string(),
+  recordedBy: z.string(),
+  recordedAt: timestamp,
+});
+
+const creditNoteView = z.looseObject({
+  number: z.string().describe('own gapless series, e.g. CN-2026-000001'),
+  amountMinor: minor,
+  appliedMinor: minor.describe('the part that lowered the amount due'),
+  creditMinor: minor.describe("the rest, added to the customer's credit"),
+  reason: z.string(),
+  lines: z.array(z.looseObject({ description: z.string(), quantity: z.string(), unitPriceMinor: minor, totalMinor: minor })).nullable(),
+  issuedBy: z.string(),
+  issuedAt: timestamp,
+  pdfUrl: z.string(),
 });
 
 const invoiceView = invoiceSummary.extend({
@@ -174,9 +201,14 @@ const invoiceView = invoiceSummary.extend({
       recordedAt: timestamp,
     }),
   ),
+  refunds: z.array(refundView),
+  creditNotes: z.array(creditNoteView),
   fees: z.array(z.looseObject({ step: z.int().min(0), amountMinor: minor, at: timestamp })),
+  paymentUrl: z.string().nullable().describe("the customer's own page (/pay/<token>, no API key) once the invoice is issued"),
   timeline: z.array(z.looseObject({ at: timestamp, type: z.string(), actor: z.string(), detail: z.record(z.string(), z.unknown()) })),
 });
+
+const issuedCreditNote = creditNoteView.extend({ invoiceId: z.string(), invoiceNumber: z.string().nullable(), currency: z.string(), invoice: invoiceView });
 
 const dunningPolicyView = z.looseObject({
   id: z.string(),
@@ -528,6 +560,36 @@ export function openApiDocument(): unknown {
           },
         },
       },
+      '/invoices/{id}/refunds': {
+        post: {
+          operationId: 'refundPayment',
+          description:
+            "operator or admin. Gives back money received on one of the invoice's payments (`paymentReference`, else the latest with enough left): through Stripe for a card payment Stripe took (idempotent: the same Idempotency-Key is the same Stripe refund), recorded for other methods. It is taken first from the customer's credit; the rest lowers amountPaidMinor, so a paid invoice is due again. Allowed while open, overdue, disputed, or paid within 180 days of its last change.",
+          parameters: [...idParam('invoice'), idempotencyKey],
+          requestBody: body(refundBody),
+          responses: {
+            '201': json('the refund was made and recorded', refundResult(false)),
+            '200': json('the same request was made before: nothing was refunded again', refundResult(true)),
+            ...errors(...WRITE_ERRORS, '404', '409'),
+          },
+        },
+      },
+      '/invoices/{id}/credit-notes': {
+        post: {
+          operationId: 'issueCreditNote',
+          description:
+            "operator or admin. A credit note (its own gapless series) for `amountMinor` or for `lines`, at most what is left to credit (total + fees − credited). Up to the amount due it lowers it (an invoice it covers is paid); the rest becomes the customer's credit.",
+          parameters: [...idParam('invoice'), idempotencyKey],
+          requestBody: body(creditNoteBody),
+          responses: {
+            '201': json('the credit note, with the invoice it changed', responseSchema(issuedCreditNote), {
+              Location: { required: true, schema: { type: 'string', pattern: '^/credit-notes/' } },
+            }),
+            '200': json('the same request was made before: this is its credit note', responseSchema(issuedCreditNote)),
+            ...errors(...WRITE_ERRORS, '404', '409'),
+          },
+        },
+      },
       '/dunning-policies': {
         post: {
           operationId: 'createDunningPolicy',
@@ -783,6 +845,8 @@ export function openApiDocument(): unknown {
           responses: { '200': json('the subscription', ref('Subscription')), ...errors(...WRITE_ERRORS, '404', '409') },
         },
       },
+      ...stripePaths(),
+      ...reportPaths(),
     },
   };
   return cached;
@@ -792,6 +856,276 @@ function readiness(status: 'ready' | 'not_ready') {
   return z.looseObject({ status: z.literal(status), checks: z.array(z.looseObject({ name: z.string(), ok: z.boolean() })) });
 }
 
+function refundResult(duplicate: boolean): JsonSchema {
+  return { type: 'object', required: ['duplicate', 'refund', 'invoice'], properties: { duplicate: { const: duplicate }, refund: {}, invoice: ref('Invoice') } };
+}
+
 function paymentResult(duplicate: boolean): JsonSchema {
   return { type: 'object', required: ['duplicate', 'invoice'], properties: { duplicate: { const: duplicate }, invoice: ref('Invoice') } };
+}
+
+/** An HTML page of the customer's pay page (src/web/pay): its errors are pages too, for a browser. */
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+const payToken = [
+  { name: 'token', in: 'path', required: true, description: "the invoice's pay token (64 hex digits; anything else is a 404)", schema: { type: 'string', minLength: 1 } },
+];
+
+/** The customer's pay page and Stripe's webhook: no API key (the token in the path, the event's signature). */
+function stripePaths() {
+  const payErrors = {
+    '404': htmlPage('no issued invoice has this token'),
+    '500': htmlPage('billflow failed'),
+    '503': { ...htmlPage('PostgreSQL, Temporal or Stripe cannot be reached right now; try again'), headers: retryAfter(true) },
+  };
+  return {
+    '/pay/{token}': {
+      get: {
+        operationId: 'getPayPage',
+        security: [],
+        description:
+          "The invoice's own page for its customer (the link in its emails and `paymentUrl`): number, customer, lines, total, paid, " +
+          'credited, amount due = max(0, total + late fees - amount paid - credited) (amount paid: payments less what refunds took back), status, a link to the PDF, and a Pay button ' +
+          'when Stripe is configured and something is due, else bank transfer instructions quoting the invoice number. `?checkout=success|cancelled` ' +
+          "is where Stripe Checkout returns to.",
+        parameters: payToken,
+        responses: { '200': htmlPage('the pay page'), ...payErrors },
+      },
+    },
+    '/pay/{token}/pdf': {
+      get: {
+        operationId: 'getPayPagePdf',
+        security: [],
+        parameters: payToken,
+        responses: { '200': { description: 'the invoice as PDF', content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } } }, ...payErrors },
+      },
+    },
+    '/pay/{token}/checkout': {
+      post: {
+        operationId: 'startCheckout',
+        security: [],
+        description:
+          "The Pay button: a Stripe Checkout Session (mode payment) for the amount due in the invoice's currency, `metadata.invoiceId` on the " +
+          'session and its PaymentIntent, idempotency key from the invoice and the amount due (a double click is one session). Sessions ' +
+          'expire: none is put in an email.',
+        parameters: payToken,
+        responses: {
+          '303': { description: 'to the Stripe Checkout Session', headers: { Location: { required: true, schema: { type: 'string' } } } },
+          '409': htmlPage('nothing is due, the invoice takes no payment, or Stripe is not configured (the page says how to pay by bank transfer)'),
+          '502': htmlPage('Stripe refused the session'),
+          ...payErrors,
+        },
+      },
+    },
+    '/webhooks/stripe': {
+      post: {
+        operationId: 'stripeWebhook',
+        security: [],
+        description:
+          "Stripe's events, verified with `Stripe-Signature` over the raw body (STRIPE_WEBHOOK_SECRET, 300 s tolerance). Each event id is " +
+          'applied once, in any order: checkout.session.completed (when paid) and checkout.session.async_payment_succeeded, ' +
+          'payment_intent.succeeded: a card payment, reference = the PaymentIntent id (both events of one payment pay once); ' +
+          'payment_intent.payment_failed: on the timeline; charge.refunded (and refund.created/updated): each refund once by its re_ id ' +
+          '(the payment first, from the charge, if its own event has not come); charge.dispute.created / closed: dispute, resolve (won or lost). ' +
+          'Other types, events without `metadata.invoiceId` (or a billflow payment) and invoices that take no more commands: 200, ignored.',
+        parameters: [{ name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: {
+          '200': json(
+            'the event was applied, ignored, or seen before (`repeat`)',
+            responseSchema(z.looseObject({ received: z.literal(true), eventId: z.string(), outcome: z.enum(['applied', 'ignored']), repeat: z.boolean(), invoiceId: z.string().optional() })),
+          ),
+          '409': json('the invoice cannot take the event yet (a dispute closed before it opened): Stripe delivers it again', responseSchema(errorBody([ErrorCode.conflict]))),
+          ...errors('400', '404', '413', '415', '503'),
+        },
+      },
+    },
+  };
+}
+
+/** A report: JSON, or with `format=csv` the same as text/csv under the header given. */
+function report(description: string, schema: JsonSchema, csvHeader: readonly string[]) {
+  return {
+    description,
+    content: {
+      'application/json': { schema },
+      'text/csv': { schema: { type: 'string', description: `with format=csv: header row \`${csvHeader.join(',')}\`; amounts in minor units` } },
+    },
+  };
+}
+
+const agingBuckets = z.looseObject({ current: minor, '1-30': minor, '31-60': minor, '61-90': minor, '90+': minor });
+
+/**
+ * The receivables reports and the customer statement (src/api/reports), with the formula of every
+ * figure: they read SQL over the read model (src/db/reports.ts), never a workflow.
+ */
+function reportPaths() {
+  const RECEIVABLE =
+    'An invoice is a receivable at a moment when it was issued (has a number) by then and had not been voided or written off by then (its `voided` / `written_off` events). ' +
+    'Its amount due then = max(0, total + late fees charged by then − what payments received by then paid on it (their applied part) + what refunds recorded by then took back from it (amount − fromCredit) − what credit notes issued by then took off it (their applied part)). ' +
+    'For now this is the invoice\'s amountDueMinor. What was paid before an import counts as received at the import.';
+  return {
+    '/reports/aging': {
+      get: {
+        operationId: 'agingReport',
+        description:
+          `Amount due per customer and in total by days past due, in one currency, as of \`asOf\` (default now). ${RECEIVABLE} ` +
+          'Days past due = (asOf − due date) in days, counted up (an invoice due an hour ago is 1 day past due); `current` = not yet due (asOf at or before the due date), ' +
+          '`1-30`, `31-60`, `61-90` days, `90+` = more than 90 days. Customers with nothing due are not listed; customers by name. CSV: one row per customer (row `customer`) and the totals (row `total`).',
+        parameters: queryParams(agingQuery),
+        responses: {
+          '200': report(
+            'the aging report',
+            responseSchema(
+              z.looseObject({
+                currency: z.string(),
+                asOf: timestamp,
+                buckets: agingBuckets,
+                customers: z.array(z.looseObject({ customerId: z.string(), name: z.string(), buckets: agingBuckets })),
+              }),
+            ),
+            AGING_CSV_HEADER,
+          ),
+          ...errors('400', ...READ_ERRORS),
+        },
+      },
+    },
+    '/reports/dso': {
+      get: {
+        operationId: 'dsoReport',
+        description:
+          'Days sales outstanding: DSO = receivablesMinor ÷ salesMinor × days, rounded half up to one decimal; `null` when salesMinor is 0 (no sales, no ratio). ' +
+          `receivablesMinor = the sum of what every receivable of the currency owes now (the aging total). ${RECEIVABLE} ` +
+          'salesMinor = credit sales: the totals (tax included, late fees not) of the invoices of the currency issued in [now − days, now), voided ones left out.',
+        parameters: queryParams(dsoQuery),
+        responses: {
+          '200': report(
+            'days sales outstanding',
+            responseSchema(z.looseObject({ currency: z.string(), days: z.int(), dso: z.number().nullable(), receivablesMinor: minor, salesMinor: minor })),
+            DSO_CSV_HEADER,
+          ),
+          ...errors('400', ...READ_ERRORS),
+        },
+      },
+    },
+    '/reports/collections': {
+      get: {
+        operationId: 'collectionsReport',
+        description:
+          'For the period [from, to) in one currency (default: the 90 days up to now): ' +
+          '`invoicedMinor` = Σ (total + late fees) of the invoices issued in the period, voided ones left out; ' +
+          '`collectedMinor` = Σ amounts of the payments received in the period (over-payments included; not what was paid before an import) − Σ amounts of the refunds recorded in the period; ' +
+          '`outstandingMinor` = what the invoices counted in `invoicedMinor` owe now (written-off ones owe nothing); ' +
+          '`writtenOffMinor` = Σ the amount due at write-off of the invoices written off in the period (the `written_off` event\'s amountDueMinor); ' +
+          '`latePayers` = customers with at least 2 late invoices among those due in the period, where an invoice is late when it was paid after its due date ' +
+          '(the last payment that paid something on it was received after it) or is still unpaid (open, overdue, disputed) past it; ' +
+          '`averageDaysLate` = the mean of their days late (due date to that payment, or to now, counted up), rounded half up to one decimal; most late invoices first. ' +
+          'CSV: the figures (row `total`), then one row per late payer (row `late_payer`).',
+        parameters: queryParams(collectionsQuery),
+        responses: {
+          '200': report(
+            'the collections report',
+            responseSchema(
+              z.looseObject({
+                currency: z.string(),
+                from: timestamp,
+                to: timestamp,
+                invoicedMinor: minor,
+                collectedMinor: minor,
+                outstandingMinor: minor,
+                writtenOffMinor: minor,
+                latePayers: z.array(z.looseObject({ customerId: z.string(), name: z.string(), lateInvoices: z.int(), averageDaysLate: z.number() })),
+              }),
+            ),
+            COLLECTIONS_CSV_HEADER,
+          ),
+          ...errors('400', ...READ_ERRORS),
+        },
+      },
+    },
+    '/customers/{id}/statement': {
+      get: {
+        operationId: 'customerStatement',
+        description:
+          'Per currency the customer has entries in: the opening balance at `from` (the sum of every entry before it; 0 without `from`), the entries of [from, to) in time order with the running balance, ' +
+          'and the closing balance at `to`. Entries (amountMinor, positive = the customer owes more): `invoice` +total at issue, `late_fee` +fee, `payment` −amount received (over-payment included), ' +
+          '`refund` +amount, `credit_note` −amount (credit included; a void\'s too), `write_off` −the amount due written off, `credit` −credit given outside invoices (e.g. a subscription change). ' +
+          'The balance is what the customer owes on open invoices less their credit: negative when they have credit. CSV: per currency an `opening_balance` row, the entries, a `closing_balance` row.',
+        parameters: [...idParam('customer'), ...queryParams(statementQuery)],
+        responses: {
+          '200': report(
+            'the statement',
+            responseSchema(
+              z.looseObject({
+                customerId: z.string(),
+                name: z.string(),
+                from: timestamp.nullable(),
+                to: timestamp,
+                currencies: z.array(
+                  z.looseObject({
+                    currency: z.string(),
+                    openingBalanceMinor: minor,
+                    entries: z.array(
+                      z.looseObject({
+                        at: timestamp,
+                        type: z.enum(STATEMENT_ENTRY_TYPES),
+                        reference: z.string(),
+                        invoiceId: z.string().nullable(),
+                        invoiceNumber: z.string().nullable(),
+                        amountMinor: minor,
+                        balanceMinor: minor,
+                      }),
+                    ),
+                    closingBalanceMinor: minor,
+                  }),
+                ),
+              }),
+            ),
+            STATEMENT_CSV_HEADER,
+          ),
+          ...errors('400', ...READ_ERRORS, '404'),
+        },
+      },
+    },
+    '/credit-notes/{id}': {
+      get: {
+        operationId: 'getCreditNote',
+        description: 'A credit note by its number (e.g. CN-2026-000001), a void\'s included. appliedMinor + creditMinor = amountMinor.',
+        parameters: [{ name: 'id', in: 'path', required: true, description: "the credit note's number", schema: { type: 'string', minLength: 1 } }],
+        responses: {
+          '200': json(
+            'the credit note',
+            responseSchema(
+              z.looseObject({
+                number: z.string(),
+                invoiceId: z.string(),
+                invoiceNumber: z.string().nullable(),
+                amountMinor: minor,
+                appliedMinor: minor.describe('the part that lowered the invoice\'s amount due'),
+                creditMinor: minor.describe("the rest, added to the customer's credit"),
+                currency: z.string(),
+                reason: z.string(),
+                lines: z.array(z.looseObject({ description: z.string(), quantity: z.string(), unitPriceMinor: minor, totalMinor: minor })).nullable(),
+                issuedBy: z.string(),
+                issuedAt: timestamp,
+                pdfUrl: z.string(),
+              }),
+            ),
+          ),
+          ...errors(...READ_ERRORS, '404'),
+        },
+      },
+    },
+    '/credit-notes/{id}/pdf': {
+      get: {
+        operationId: 'getCreditNotePdf',
+        description: "The credit note as a PDF in the customer's language (English or German).",
+        parameters: [{ name: 'id', in: 'path', required: true, description: "the credit note's number", schema: { type: 'string', minLength: 1 } }],
+        responses: {
+          '200': { description: 'the credit note as PDF', content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } } },
+          ...errors(...READ_ERRORS, '404'),
+        },
+      },
+    },
+  };
 }

@@ -1,4 +1,6 @@
+import type { CreditNoteRecord } from '../domain/invoice';
 import type { Sql, Tx } from './client';
+import { toIso, toMinor } from './client';
 import { type InvoiceEventRecord, type InvoiceSnapshot, writeInvoiceSnapshot } from './invoices';
 import { seriesFor, takeNextNumber } from './numbering';
 import { addCredit } from './payments';
@@ -26,16 +28,93 @@ async function issueCreditNoteIn(tx: Tx, args: CreditNoteRequest): Promise<strin
     from invoices
     where id = ${args.invoiceId}
     for update`;
+  const key = `void:${args.invoiceId}`;
   const [existing] = await tx<{ number: string }[]>`
     select number
     from credit_notes
-    where invoice_id = ${args.invoiceId}`;
+    where credit_key = ${key}`;
   if (existing) return existing.number;
   const number = await takeNextNumber(tx, seriesFor('CN', args.issuedAt));
   await tx`
-    insert into credit_notes (number, invoice_id, amount_minor, currency, reason, issued_by, issued_at)
-    values (${number}, ${args.invoiceId}, ${args.amountMinor}, ${args.currency}, ${args.reason}, ${args.issuedBy}, ${args.issuedAt})`;
+    insert into credit_notes (number, invoice_id, amount_minor, applied_minor, currency, reason, issued_by, issued_at, credit_key)
+    values (${number}, ${args.invoiceId}, ${args.amountMinor}, ${args.amountMinor}, ${args.currency}, ${args.reason}, ${args.issuedBy}, ${args.issuedAt}, ${key})`;
   return number;
+}
+
+/**
+ * Issues a credit note on an issued invoice, once per key, in one transaction with what follows
+ * from it: the number from the gapless series, the customer's credit for the part beyond the
+ * amount due, and the invoice's new state with its timeline event. A retry returns the number.
+ */
+export async function applyCreditNote(
+  sql: Sql,
+  args: {
+    customerId: string;
+    currency: string;
+    prefix: string;
+    creditNote: Omit<CreditNoteRecord, 'number'>;
+    snapshot: InvoiceSnapshot;
+    event: InvoiceEventRecord;
+  },
+): Promise<string> {
+  const { snapshot, creditNote: c } = args;
+  const key = `${snapshot.invoiceId}:${c.key}`;
+  return sql.begin(async (tx) => {
+    await tx`
+      select id
+      from invoices
+      where id = ${snapshot.invoiceId}
+      for update`;
+    const [existing] = await tx<{ number: string }[]>`
+      select number
+      from credit_notes
+      where credit_key = ${key}`;
+    const number = existing?.number ?? (await takeNextNumber(tx, seriesFor(args.prefix, c.issuedAt)));
+    if (!existing) {
+      await tx`
+        insert into credit_notes (number, invoice_id, amount_minor, applied_minor, credit_minor, currency, reason, lines, issued_by, issued_at, credit_key)
+        values (${number}, ${snapshot.invoiceId}, ${c.amountMinor}, ${c.appliedMinor}, ${c.creditMinor}, ${args.currency}, ${c.reason},
+                ${c.lines === null ? null : tx.json(c.lines as unknown as Parameters<typeof tx.json>[0])}, ${c.issuedBy}, ${c.issuedAt}, ${key})`;
+      if (c.creditMinor > 0) {
+        await addCredit(tx, { key: `credit-note:${number}`, customerId: args.customerId, invoiceId: snapshot.invoiceId, amountMinor: c.creditMinor, currency: args.currency, at: c.issuedAt });
+      }
+    }
+    await writeInvoiceSnapshot(tx, snapshot, { ...args.event, detail: { ...args.event.detail, creditNoteNumber: number } });
+    return number;
+  });
+}
+
+interface CreditNoteRow {
+  number: string;
+  credit_key: string;
+  amount_minor: string;
+  applied_minor: string;
+  credit_minor: string;
+  reason: string;
+  lines: CreditNoteRecord['lines'];
+  issued_by: string;
+  issued_at: Date;
+}
+
+/** The credit notes of an invoice as its workflow holds them (the void's is the invoice's creditNoteNumber). */
+export async function invoiceCreditNotes(sql: Sql, invoiceId: string): Promise<CreditNoteRecord[]> {
+  const rows = await sql<CreditNoteRow[]>`
+    select number, credit_key, amount_minor, applied_minor, credit_minor, reason, lines, issued_by, issued_at
+    from credit_notes
+    where invoice_id = ${invoiceId}
+      and credit_key <> ${`void:${invoiceId}`}
+    order by issued_at, number`;
+  return rows.map((r) => ({
+    number: r.number,
+    key: r.credit_key.slice(invoiceId.length + 1),
+    amountMinor: toMinor(r.amount_minor),
+    appliedMinor: toMinor(r.applied_minor),
+    creditMinor: toMinor(r.credit_minor),
+    reason: r.reason,
+    lines: r.lines,
+    issuedBy: r.issued_by,
+    issuedAt: toIso(r.issued_at) ?? '',
+  }));
 }
 
 /**
@@ -63,4 +142,77 @@ export async function voidInvoice(
     await writeInvoiceSnapshot(tx, { ...args.snapshot, creditNoteNumber: number }, { ...args.event, detail: { ...args.event.detail, creditNoteNumber: number } });
     return number;
   });
+}
+
+/** A credit note as GET /credit-notes/:id shows it: its own facts and its invoice's number. */
+export interface StoredCreditNote {
+  number: string;
+  invoiceId: string;
+  invoiceNumber: string | null;
+  customerId: string;
+  amountMinor: number;
+  appliedMinor: number;
+  creditMinor: number;
+  currency: string;
+  reason: string;
+  lines: CreditNoteRecord['lines'];
+  issuedBy: string;
+  issuedAt: string;
+}
+
+interface StoredCreditNoteRow {
+  number: string;
+  invoice_id: string;
+  invoice_number: string | null;
+  customer_id: string;
+  amount_minor: string;
+  applied_minor: string;
+  credit_minor: string;
+  currency: string;
+  reason: string;
+  lines: CreditNoteRecord['lines'];
+  issued_by: string;
+  issued_at: Date;
+}
+
+function toStoredCreditNote(r: StoredCreditNoteRow): StoredCreditNote {
+  return {
+    number: r.number,
+    invoiceId: r.invoice_id,
+    invoiceNumber: r.invoice_number,
+    customerId: r.customer_id,
+    amountMinor: toMinor(r.amount_minor),
+    appliedMinor: toMinor(r.applied_minor),
+    creditMinor: toMinor(r.credit_minor),
+    currency: r.currency.trim(),
+    reason: r.reason,
+    lines: r.lines,
+    issuedBy: r.issued_by,
+    issuedAt: toIso(r.issued_at) ?? '',
+  };
+}
+
+/** A credit note by its number (CN-2026-000001), the void's included; null when there is none. */
+export async function findCreditNote(sql: Sql, number: string): Promise<StoredCreditNote | null> {
+  const [row] = await sql<StoredCreditNoteRow[]>`
+    select cn.number, cn.invoice_id, i.number as invoice_number, i.customer_id, cn.amount_minor, cn.applied_minor, cn.credit_minor,
+           cn.currency, cn.reason, cn.lines, cn.issued_by, cn.issued_at
+    from credit_notes cn
+    join invoices i
+      on i.id = cn.invoice_id
+    where cn.number = ${number}`;
+  return row ? toStoredCreditNote(row) : null;
+}
+
+/** Every credit note of an invoice, the void's included, in the order they were issued. */
+export async function listCreditNotes(sql: Sql, invoiceId: string): Promise<StoredCreditNote[]> {
+  const rows = await sql<StoredCreditNoteRow[]>`
+    select cn.number, cn.invoice_id, i.number as invoice_number, i.customer_id, cn.amount_minor, cn.applied_minor, cn.credit_minor,
+           cn.currency, cn.reason, cn.lines, cn.issued_by, cn.issued_at
+    from credit_notes cn
+    join invoices i
+      on i.id = cn.invoice_id
+    where cn.invoice_id = ${invoiceId}
+    order by cn.issued_at, cn.number`;
+  return rows.map(toStoredCreditNote);
 }

@@ -22,6 +22,7 @@ export interface InvoiceRecord {
   taxMinor: number;
   totalMinor: number;
   amountPaidMinor: number;
+  creditedMinor: number;
   dunningLevel: number;
   dueAt: string | null;
   paymentTermsDays: number;
@@ -35,6 +36,8 @@ export interface InvoiceRecord {
   creditNoteNumber: string | null;
   billingRunId: string | null;
   subscriptionId: string | null;
+  /** The customer's own page is /pay/<payToken>. */
+  payToken: string;
 }
 
 interface InvoiceRow {
@@ -48,6 +51,7 @@ interface InvoiceRow {
   tax_minor: string;
   total_minor: string;
   amount_paid_minor: string;
+  credited_minor: string;
   dunning_level: number;
   due_at: Date | null;
   payment_terms_days: number;
@@ -61,6 +65,7 @@ interface InvoiceRow {
   credit_note_number: string | null;
   billing_run_id: string | null;
   subscription_id: string | null;
+  pay_token: string;
 }
 
 interface LineRow {
@@ -102,6 +107,7 @@ function toInvoice(row: InvoiceRow, lines: PricedLine[]): InvoiceRecord {
     taxMinor: toMinor(row.tax_minor),
     totalMinor: toMinor(row.total_minor),
     amountPaidMinor: toMinor(row.amount_paid_minor),
+    creditedMinor: toMinor(row.credited_minor),
     dunningLevel: row.dunning_level,
     dueAt: toIso(row.due_at),
     paymentTermsDays: row.payment_terms_days,
@@ -115,6 +121,7 @@ function toInvoice(row: InvoiceRow, lines: PricedLine[]): InvoiceRecord {
     creditNoteNumber: row.credit_note_number,
     billingRunId: row.billing_run_id,
     subscriptionId: row.subscription_id,
+    payToken: row.pay_token,
   };
 }
 
@@ -238,6 +245,7 @@ export async function writeInvoiceSnapshot(tx: Tx, s: InvoiceSnapshot, event: In
         dunning_level = ${s.dunningLevel},
         due_at = ${s.dueAt},
         credit_note_number = ${s.creditNoteNumber},
+        credited_minor = ${s.creditedMinor ?? 0},
         updated_at = ${s.at},
         version = ${s.version}
     where id = ${s.invoiceId}

@@ -106,10 +106,24 @@ export async function addCredit(tx: Tx, entry: CreditEntry): Promise<void> {
   if (balance > BigInt(MAX_SUM_MINOR) || balance < -BigInt(MAX_SUM_MINOR)) {
     throw new RefusedWrite(`the customer's ${entry.currency} credit balance would exceed ${MAX_SUM_MINOR} minor units`);
   }
+  // Spending credit (a refund) never takes more than there is: the balance was read before this lock.
+  if (entry.amountMinor < 0 && balance < 0n) {
+    throw new RefusedWrite(`the customer's ${entry.currency} credit is ${row?.balance ?? '0'} minor units, less than the ${-entry.amountMinor} taken from it`);
+  }
   await tx`
     insert into customer_credits (entry_key, customer_id, invoice_id, amount_minor, currency, at)
     values (${entry.key}, ${entry.customerId}, ${entry.invoiceId}, ${entry.amountMinor}, ${entry.currency}, ${entry.at})
     on conflict (entry_key) do nothing`;
+}
+
+/** The customer's credit in one currency, in minor units (0 when none). */
+export async function customerCreditBalance(sql: Sql, customerId: string, currency: string): Promise<number> {
+  const [row] = await sql<{ balance: string }[]>`
+    select coalesce(sum(amount_minor), 0)::text as balance
+    from customer_credits
+    where customer_id = ${customerId}
+      and currency = ${currency}`;
+  return toMinor(row?.balance ?? '0');
 }
 
 /** The customer's credit per currency, in minor units. */

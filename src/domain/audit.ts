@@ -24,6 +24,9 @@ export const INVOICE_EVENT_TYPES = [
   'dispute_resolved',
   'voided',
   'written_off',
+  'refunded',
+  'credited',
+  'payment_failed',
 ] as const;
 export type InvoiceEventType = (typeof INVOICE_EVENT_TYPES)[number];
 

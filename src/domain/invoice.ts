@@ -109,7 +109,10 @@ export type InvoiceCommand =
   | 'void'
   | 'dispute'
   | 'resolveDispute'
-  | 'writeOff';
+  | 'writeOff'
+  | 'refund'
+  | 'creditNote'
+  | 'recordPaymentFailure';
 
 const ALLOWED_IN: Record<InvoiceCommand, readonly InvoiceStatus[]> = {
   approve: ['pending_approval'],
@@ -118,9 +121,13 @@ const ALLOWED_IN: Record<InvoiceCommand, readonly InvoiceStatus[]> = {
   submit: ['draft'],
   recordPayment: ['open', 'overdue', 'disputed'],
   void: ['draft', 'pending_approval', 'open', 'overdue', 'disputed'],
-  dispute: ['open', 'overdue'],
+  // A paid invoice can be disputed too: a card payment's chargeback comes after the money.
+  dispute: ['open', 'overdue', 'paid'],
   resolveDispute: ['disputed'],
   writeOff: ['overdue', 'disputed'],
+  refund: ['open', 'overdue', 'disputed', 'paid'],
+  creditNote: ['open', 'overdue', 'disputed', 'paid'],
+  recordPaymentFailure: ['open', 'overdue', 'disputed'],
 };
 
 export function isAllowed(command: InvoiceCommand, status: InvoiceStatus): boolean {
@@ -157,6 +164,50 @@ export interface PaymentRecord {
   recordedAt: string;
 }
 
+/**
+ * Money given back on one of the invoice's payments. It comes first out of the customer's credit
+ * (what they paid or were credited beyond what they owe); the rest is taken back from the invoice's
+ * amount paid, so the invoice is due again by that much.
+ */
+export interface RefundRecord {
+  /** Once per invoice: Stripe's refund id (re_...), or billflow's own for a refund it only records. */
+  reference: string;
+  paymentReference: string;
+  amountMinor: number;
+  fromCreditMinor: number;
+  method: PaymentMethod;
+  reason: string;
+  recordedBy: string;
+  recordedAt: string;
+  /** The request that made it (the workflow's own record: a repeated request refunds nothing). */
+  requestKey?: string;
+}
+
+/**
+ * A credit note on an issued invoice (its own gapless series): up to the amount due lowers it, the
+ * rest is the customer's credit. appliedMinor + creditMinor = amountMinor.
+ */
+export interface CreditNoteRecord {
+  number: string;
+  /** The command's key: the same request twice issues one credit note. */
+  key: string;
+  amountMinor: number;
+  appliedMinor: number;
+  creditMinor: number;
+  reason: string;
+  /** The lines credited, when credited by line; null for an amount. */
+  lines: PricedLine[] | null;
+  issuedBy: string;
+  issuedAt: string;
+}
+
+/** A card payment that failed (from Stripe): on the timeline, once per reference; the invoice stays as it is. */
+export interface PaymentFailureRecord {
+  reference: string;
+  message: string;
+  at: string;
+}
+
 export interface FeeRecord {
   /** The dunning step (0-based) that charged it: one fee per step at most. */
   step: number;
@@ -191,8 +242,14 @@ export interface InvoiceState {
   dunningLevel: number;
   approvals: ApprovalRecord[];
   payments: PaymentRecord[];
+  refunds: RefundRecord[];
+  creditNotes: CreditNoteRecord[];
+  /** What credit notes took off the amount due (their appliedMinor). */
+  creditedMinor: number;
+  paymentFailures: PaymentFailureRecord[];
   fees: FeeRecord[];
   delivery: DeliveryState;
+  /** The credit note that cancelled a voided invoice. */
   creditNoteNumber: string | null;
   /** Where a dispute returns to when resolved. */
   disputedFrom: InvoiceStatus | null;
@@ -210,7 +267,21 @@ export interface InvoiceState {
  */
 export type InvoiceFacts = Pick<
   InvoiceState,
-  'draft' | 'status' | 'number' | 'issuedAt' | 'dueAt' | 'amountPaidMinor' | 'dunningLevel' | 'approvals' | 'payments' | 'fees' | 'delivery' | 'creditNoteNumber'
+  | 'draft'
+  | 'status'
+  | 'number'
+  | 'issuedAt'
+  | 'dueAt'
+  | 'amountPaidMinor'
+  | 'dunningLevel'
+  | 'approvals'
+  | 'payments'
+  | 'refunds'
+  | 'creditNotes'
+  | 'creditedMinor'
+  | 'fees'
+  | 'delivery'
+  | 'creditNoteNumber'
 >;
 
 export function initialInvoiceState(draft: InvoiceDraft): InvoiceState {
@@ -224,6 +295,10 @@ export function initialInvoiceState(draft: InvoiceDraft): InvoiceState {
     dunningLevel: 0,
     approvals: [],
     payments: [],
+    refunds: [],
+    creditNotes: [],
+    creditedMinor: 0,
+    paymentFailures: [],
     fees: [],
     delivery: { status: 'pending', attempts: 0, lastError: null, sentAt: null },
     creditNoteNumber: null,
@@ -260,13 +335,16 @@ export function feesMinor(state: Pick<InvoiceState, 'fees'>): number {
   return state.fees.reduce((sum, fee) => sum + fee.amountMinor, 0);
 }
 
-/** What the customer still owes: lines plus late fees, less payments; never negative. */
-export function outstandingMinor(a: { totalMinor: number; feesMinor: number; amountPaidMinor: number }): number {
-  return Math.max(0, a.totalMinor + a.feesMinor - a.amountPaidMinor);
+/** What the customer still owes: lines plus late fees, less payments and credit notes; never negative. */
+export function outstandingMinor(a: { totalMinor: number; feesMinor: number; amountPaidMinor: number; creditedMinor?: number }): number {
+  return Math.max(0, a.totalMinor + a.feesMinor - a.amountPaidMinor - (a.creditedMinor ?? 0));
 }
 
-export function amountDueMinor(state: Pick<InvoiceState, 'draft' | 'amountPaidMinor' | 'fees'>): number {
-  return outstandingMinor({ totalMinor: state.draft.totalMinor, feesMinor: feesMinor(state), amountPaidMinor: state.amountPaidMinor });
+/** The parts of an invoice its balance is made of (invoices started before credit notes have no creditedMinor). */
+export type InvoiceBalance = Pick<InvoiceState, 'draft' | 'amountPaidMinor' | 'fees'> & { creditedMinor?: number };
+
+export function amountDueMinor(state: InvoiceBalance): number {
+  return outstandingMinor({ totalMinor: state.draft.totalMinor, feesMinor: feesMinor(state), amountPaidMinor: state.amountPaidMinor, creditedMinor: state.creditedMinor });
 }
 
 /**
@@ -274,7 +352,7 @@ export function amountDueMinor(state: Pick<InvoiceState, 'draft' | 'amountPaidMi
  * the rest becomes the customer's credit. Payments are applied one at a time, so what was applied
  * never exceeds what was owed, and applied + credit always equals what was received.
  */
-export function splitPayment(state: Pick<InvoiceState, 'draft' | 'amountPaidMinor' | 'fees'>, amountMinor: number): { appliedMinor: number; creditMinor: number } {
+export function splitPayment(state: InvoiceBalance, amountMinor: number): { appliedMinor: number; creditMinor: number } {
   const appliedMinor = Math.min(amountMinor, amountDueMinor(state));
   return { appliedMinor, creditMinor: amountMinor - appliedMinor };
 }
@@ -293,6 +371,8 @@ export interface InvoiceSnapshot {
   dunningLevel: number;
   dueAt: string | null;
   creditNoteNumber: string | null;
+  /** Absent in snapshots of invoices started before credit notes: 0. */
+  creditedMinor?: number;
   at: string;
 }
 
@@ -305,6 +385,7 @@ export function snapshotOf(state: InvoiceState, at: string): InvoiceSnapshot {
     dunningLevel: state.dunningLevel,
     dueAt: state.dueAt,
     creditNoteNumber: state.creditNoteNumber,
+    creditedMinor: state.creditedMinor ?? 0,
     at,
   };
 }

@@ -1,4 +1,4 @@
-import { feesMinor, type InvoiceFacts, outstandingMinor } from '../domain/invoice';
+import { amountDueMinor, feesMinor, type InvoiceFacts } from '../domain/invoice';
 import type { InvoiceDocument } from './document';
 
 /**
@@ -11,8 +11,6 @@ export function buildInvoiceDocument(
   sender: { publicBaseUrl: string; mailFrom: string },
 ): InvoiceDocument {
   const d = invoice.draft;
-  const email = /<([^>]+)>/.exec(sender.mailFrom)?.[1] ?? sender.mailFrom.trim();
-  const name = sender.mailFrom.replace(/<[^>]+>/, '').trim().replace(/^"|"$/g, '') || email;
   const fees = feesMinor(invoice);
   return {
     invoiceId: d.id,
@@ -27,9 +25,16 @@ export function buildInvoiceDocument(
     totalMinor: d.totalMinor,
     feesMinor: fees,
     amountPaidMinor: invoice.amountPaidMinor,
-    amountDueMinor: outstandingMinor({ totalMinor: d.totalMinor, feesMinor: fees, amountPaidMinor: invoice.amountPaidMinor }),
+    amountDueMinor: amountDueMinor(invoice),
     memo: d.memo,
     url: `${sender.publicBaseUrl}/invoices/${d.id}`,
-    issuer: { name, email },
+    issuer: issuerOf(sender.mailFrom),
   };
+}
+
+/** Who sends the documents, from MAIL_FROM ("Name <address>", or the address alone). */
+export function issuerOf(mailFrom: string): { name: string; email: string } {
+  const email = /<([^>]+)>/.exec(mailFrom)?.[1] ?? mailFrom.trim();
+  const name = mailFrom.replace(/<[^>]+>/, '').trim().replace(/^"|"$/g, '') || email;
+  return { name, email };
 }

@@ -236,7 +236,7 @@ export function createBillingRunService(sql: Sql, client: Client, config: Pick<C
     find: async (id) => (couldBeRowId(id) ? findBillingRun(sql, id) : null),
 
     invoices: async (runId, limit, after) =>
-      (await listRunInvoices(sql, runId, limit, after)).map(({ delivery, ...record }) => factsOf({ record, approvals: [], payments: [], fees: [], delivery })),
+      (await listRunInvoices(sql, runId, limit, after)).map(({ delivery, ...record }) => factsOf({ record, approvals: [], payments: [], refunds: [], creditNotes: [], fees: [], delivery })),
 
     previews: (runId, limit, after) => listRunPreviews(sql, runId, limit, after),
   };

@@ -1,6 +1,21 @@
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { invoiceStateQuery, type InvoiceSettings, type PaymentCommand, recordPaymentUpdate, submitUpdate } from '../../workflows/invoice/messages';
+import {
+  type CreditNoteCommand,
+  creditNoteUpdate,
+  type DecisionCommand,
+  disputeUpdate,
+  invoiceStateQuery,
+  type InvoiceSettings,
+  type PaymentCommand,
+  type PaymentFailureCommand,
+  paymentFailureUpdate,
+  type RefundCommand,
+  refundUpdate,
+  recordPaymentUpdate,
+  resolveDisputeUpdate,
+  submitUpdate,
+} from '../../workflows/invoice/messages';
 import type { Person } from '../domain/actor';
 import type { Config } from '../config';
 import { listAuditEvents, type TimelineEntry } from '../db/audit';
@@ -9,9 +24,12 @@ import { type Customer, findCustomer } from '../db/customers';
 import { type Delivery, findDelivery } from '../db/deliveries';
 import { findDunningPolicy } from '../db/dunning-policies';
 import { draftOf, findInvoice, type InvoiceFilter, type InvoiceRecord, listApprovals, listFees, listInvoices } from '../db/invoices';
+import { invoiceCreditNotes } from '../db/credit-notes';
 import { listPayments } from '../db/payments';
+import { listRefunds } from '../db/refunds';
 import {
   type ApprovalRecord,
+  type CreditNoteRecord,
   createDraft,
   type DraftRequest,
   type FeeRecord,
@@ -19,6 +37,7 @@ import {
   type InvoiceFacts,
   type InvoiceState,
   type PaymentRecord,
+  type RefundRecord,
 } from '../domain/invoice';
 import type { LineInput } from '../domain/lines';
 import { AppError, asValidationError, ErrorCode, notFound, validationError } from '../errors';
@@ -42,6 +61,16 @@ export interface InvoiceService {
   submit(id: string, by: Person, changes: SubmitChanges): Promise<InvoiceState>;
   /** Records a payment once per reference, from a person or the system, against the current balance. */
   recordPayment(id: string, payment: PaymentCommand): Promise<PaymentOutcome>;
+  /** Gives money back on a payment (through Stripe for a card payment Stripe took), once per reference or request key. */
+  recordRefund(id: string, refund: RefundCommand): Promise<RefundOutcome>;
+  /** Issues a credit note once per request key: it lowers the amount due, and beyond it adds to the customer's credit. */
+  issueCreditNote(id: string, creditNote: CreditNoteRequest): Promise<CreditNoteOutcome>;
+  /** A failed card payment on the timeline, once per reference (the invoice stays in dunning). */
+  recordPaymentFailure(id: string, failure: PaymentFailureCommand): Promise<{ duplicate: boolean }>;
+  /** A dispute opened by an operator or by Stripe (a chargeback, also on a paid invoice). */
+  dispute(id: string, cmd: DecisionCommand): Promise<InvoiceFacts>;
+  /** Closes a dispute; a chargeback that was lost first takes the money back (as a refund), so the invoice is due again. */
+  resolveDispute(id: string, cmd: DisputeResolution): Promise<InvoiceFacts>;
   /** What PostgreSQL holds, else (just after creation) what the workflow says; null if neither knows it. */
   load(id: string): Promise<LoadedInvoice | null>;
   timeline(id: string): Promise<TimelineEntry[]>;
@@ -83,6 +112,8 @@ export interface StoredInvoice {
   record: InvoiceRecord;
   approvals: ApprovalRecord[];
   payments: PaymentRecord[];
+  refunds: RefundRecord[];
+  creditNotes: CreditNoteRecord[];
   fees: FeeRecord[];
   delivery: Delivery | null;
   timeline: TimelineEntry[];
@@ -91,6 +122,33 @@ export interface StoredInvoice {
 export interface LoadedInvoice {
   invoice: InvoiceFacts;
   timeline: TimelineEntry[];
+  /** The customer's own page (/pay/<token>) once the invoice is issued; null before. */
+  paymentUrl: string | null;
+}
+
+/** How a dispute ended; for a card payment's chargeback Stripe says whether it was won or lost, and what was taken back. */
+export type DisputeResolution = DecisionCommand & {
+  outcome?: 'won' | 'lost';
+  /** A lost chargeback: the money the card network took back from a payment (reference: the dispute's id). */
+  chargeback?: { reference: string; paymentReference: string; amountMinor: number };
+};
+
+/** A credit note by amount, or by lines resolved like an invoice's once its currency and customer are known. */
+export type CreditNoteRequest = Omit<CreditNoteCommand, 'lines'> & { lines?: LinesFor };
+
+export interface CreditNoteOutcome {
+  /** The request key was used before: no second credit note was issued. */
+  duplicate: boolean;
+  number: string;
+  invoice: InvoiceFacts;
+}
+
+export interface RefundOutcome {
+  /** The reference or request was recorded before: nothing was refunded this time. */
+  duplicate: boolean;
+  /** The refund (the earlier one for a repeat; null when only the read model knew of it). */
+  refund: RefundRecord | null;
+  invoice: InvoiceFacts;
 }
 
 export interface PaymentOutcome {
@@ -100,7 +158,7 @@ export interface PaymentOutcome {
 }
 
 /** The stored read model as the invoice's facts (the same shape the workflow answers with). */
-export function factsOf(stored: Pick<StoredInvoice, 'record' | 'approvals' | 'payments' | 'fees' | 'delivery'>): InvoiceFacts {
+export function factsOf(stored: Pick<StoredInvoice, 'record' | 'approvals' | 'payments' | 'refunds' | 'creditNotes' | 'fees' | 'delivery'>): InvoiceFacts {
   const r = stored.record;
   return {
     draft: draftOf(r),
@@ -112,6 +170,9 @@ export function factsOf(stored: Pick<StoredInvoice, 'record' | 'approvals' | 'pa
     dunningLevel: r.dunningLevel,
     approvals: stored.approvals,
     payments: stored.payments,
+    refunds: stored.refunds,
+    creditNotes: stored.creditNotes,
+    creditedMinor: r.creditedMinor,
     fees: stored.fees,
     delivery: stored.delivery
       ? { status: stored.delivery.status, attempts: stored.delivery.attempts, lastError: stored.delivery.lastError, sentAt: stored.delivery.sentAt }
@@ -145,19 +206,28 @@ export function createInvoiceService(
 ): InvoiceService {
   const settings: InvoiceSettings = { approvalEscalationAfter: config.approval.escalationAfter, numberPrefix: config.invoiceNumberPrefix };
   const handleOf = (id: string) => client.workflow.getHandle(invoiceWorkflowId(id));
+  const paymentUrlOf = (record: InvoiceRecord) => (record.number === null ? null : `${config.publicBaseUrl}/pay/${record.payToken}`);
 
   async function loadStored(id: string): Promise<StoredInvoice | null> {
     if (!couldBeRowId(id)) return null;
     const record = await findInvoice(sql, id);
     if (!record) return null;
-    const [approvals, payments, fees, delivery, timeline] = await Promise.all([
+    const [approvals, payments, refunds, creditNotes, fees, delivery, timeline] = await Promise.all([
       listApprovals(sql, id),
       listPayments(sql, id),
+      listRefunds(sql, id),
+      invoiceCreditNotes(sql, id),
       listFees(sql, id),
       findDelivery(sql, id, 'invoice'),
       listAuditEvents(sql, 'invoice', id),
     ]);
-    return { record, approvals, payments, fees, delivery, timeline };
+    return { record, approvals, payments, refunds, creditNotes, fees, delivery, timeline };
+  }
+
+  async function customerOf(record: InvoiceRecord): Promise<Customer> {
+    const customer = await findCustomer(sql, record.customerId);
+    if (!customer) throw new AppError({ code: ErrorCode.internal, message: `customer ${record.customerId} of invoice ${record.id} is missing` });
+    return customer;
   }
 
   async function command<Ret, Arg>(id: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
@@ -172,6 +242,19 @@ export function createInvoiceService(
         if (!record) throw notFound('invoice', id);
         throw new AppError({ code: ErrorCode.conflict, message: `the invoice is ${record.status}: it takes no more commands`, extra: { status: record.status } });
       }
+      throw error;
+    }
+  }
+
+  async function recordRefund(id: string, refund: RefundCommand): Promise<RefundOutcome> {
+    try {
+      const { duplicate, refund: recorded, state } = await command(id, refundUpdate, refund);
+      return { duplicate, refund: recorded, invoice: state };
+    } catch (error) {
+      // Stripe's repeat of a refund the invoice recorded before it took no more commands.
+      const stored = refund.reference !== undefined && error instanceof AppError && error.code === ErrorCode.conflict ? await loadStored(id) : null;
+      const recorded = stored?.refunds.find((r) => r.reference === refund.reference);
+      if (stored && recorded) return { duplicate: true, refund: recorded, invoice: factsOf(stored) };
       throw error;
     }
   }
@@ -220,12 +303,7 @@ export function createInvoiceService(
       const stored = await loadStored(id);
       if (!stored) throw notFound('invoice', id);
       const { record } = stored;
-      let lines: LineInput[] | undefined;
-      if (changes.lines) {
-        const customer = await findCustomer(sql, record.customerId);
-        if (!customer) throw new AppError({ code: ErrorCode.internal, message: `customer ${record.customerId} of invoice ${id} is missing` });
-        lines = changes.lines(record.currency, customer);
-      }
+      const lines = changes.lines ? changes.lines(record.currency, await customerOf(record)) : undefined;
       return command(id, submitUpdate, {
         ...by,
         ...(lines ? { lines } : {}),
@@ -246,13 +324,39 @@ export function createInvoiceService(
       }
     },
 
+    recordRefund,
+
+    async issueCreditNote(id, { lines, ...rest }) {
+      let resolved: LineInput[] | undefined;
+      if (lines) {
+        const stored = await loadStored(id);
+        if (!stored) throw notFound('invoice', id);
+        resolved = lines(stored.record.currency, await customerOf(stored.record));
+      }
+      const { duplicate, number, state } = await command(id, creditNoteUpdate, { ...rest, ...(resolved ? { lines: resolved } : {}) });
+      return { duplicate, number, invoice: state };
+    },
+
+    recordPaymentFailure: (id, failure) => command(id, paymentFailureUpdate, failure),
+
+    dispute: (id, cmd) => command(id, disputeUpdate, cmd),
+
+    async resolveDispute(id, { outcome, chargeback, ...cmd }) {
+      if (outcome === 'lost' && chargeback) {
+        const { principal } = cmd;
+        const actor = 'system' in cmd ? { principal: cmd.principal, system: cmd.system } : { principal, role: cmd.role };
+        await recordRefund(id, { ...actor, ...chargeback, reason: `dispute lost: ${cmd.reason ?? ''}`.trim() });
+      }
+      return command(id, resolveDisputeUpdate, cmd);
+    },
+
     async load(id) {
       const stored = await loadStored(id);
-      if (stored) return { invoice: factsOf(stored), timeline: stored.timeline };
+      if (stored) return { invoice: factsOf(stored), timeline: stored.timeline, paymentUrl: paymentUrlOf(stored.record) };
       if (!couldBeRowId(id)) return null;
       // The workflow exists before its first activity has written the read model.
       try {
-        return { invoice: await handleOf(id).query(invoiceStateQuery), timeline: [] };
+        return { invoice: await handleOf(id).query(invoiceStateQuery), timeline: [], paymentUrl: null };
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return null;
         throw error;
@@ -261,7 +365,8 @@ export function createInvoiceService(
 
     timeline: (id) => listAuditEvents(sql, 'invoice', id),
 
-    list: async (filter) => (await listInvoices(sql, filter)).map(({ delivery, ...record }) => factsOf({ record, approvals: [], payments: [], fees: [], delivery })),
+    list: async (filter) =>
+      (await listInvoices(sql, filter)).map(({ delivery, ...record }) => factsOf({ record, approvals: [], payments: [], refunds: [], creditNotes: [], fees: [], delivery })),
 
     async pdf(id) {
       const stored = await loadStored(id);

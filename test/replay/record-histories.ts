@@ -17,6 +17,9 @@ import { draftSearchAttributes, startSearchAttributes } from '../../src/temporal
 import { issuedByPolicy } from '../../src/domain/invoice';
 import {
   approveUpdate,
+  creditNoteUpdate,
+  paymentFailureUpdate,
+  refundUpdate,
   disputeUpdate,
   type INVOICE_REVISION,
   recordPaymentUpdate,
@@ -133,6 +136,24 @@ const scenarios: Record<string, Scenario> = {
       await h.executeUpdate(approveUpdate, { args: [{ ...approver, reason: 'ok' }] });
       await settle();
       await h.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: 26350, method: 'card', reference: 'TX-2', receivedAt: '2026-11-03T00:00:00.000Z' }] });
+    },
+  },
+  'r4-paid-by-card-refunded-credited-disputed-then-settled': {
+    approval: 'never',
+    revision: 4,
+    run: async (h, env) => {
+      const stripe = { principal: 'system:stripe' as const, system: 'stripe' as const };
+      await settle();
+      await h.executeUpdate(paymentFailureUpdate, { args: [{ ...stripe, reference: 'pi_1:evt_1', message: 'card declined', at: '2026-11-02T00:00:00.000Z' }] });
+      await h.executeUpdate(recordPaymentUpdate, { args: [{ ...stripe, amountMinor: 26350, method: 'card', reference: 'pi_1', receivedAt: '2026-11-03T00:00:00.000Z' }] });
+      await settle();
+      await h.executeUpdate(refundUpdate, { args: [{ ...operator, amountMinor: 6350, reason: 'one seat returned', requestKey: 'rf_1' }] });
+      await h.executeUpdate(creditNoteUpdate, { args: [{ ...operator, amountMinor: 6350, reason: 'one seat returned', requestKey: 'cn_1' }] });
+      await settle();
+      await h.executeUpdate(disputeUpdate, { args: [{ ...stripe, reason: 'fraudulent' }] });
+      await h.executeUpdate(resolveDisputeUpdate, { args: [{ ...stripe, reason: 'won' }] });
+      await settle();
+      await env.sleep('181 days');
     },
   },
 };

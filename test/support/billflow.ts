@@ -17,6 +17,9 @@ export const TEST_KEYS = {
   viewer: 'test_viewer_key',
 } as const;
 
+/** The Stripe webhook secret of the tests' billflow: tests sign events with it (stripe.webhooks.generateTestHeaderString). */
+export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_billflow_test_secret';
+
 const API_KEYS = 'test_admin_key:admin:ada,test_operator_key:operator:olivia,test_approver_key:approver:arthur,test_viewer_key:viewer:victor';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -55,6 +58,10 @@ export async function startBillflow(options: { sql: Sql; databaseUrl: string; en
     BILLFLOW_API_KEYS: API_KEYS,
     PORT: '0',
     LOG_LEVEL: 'silent',
+    // stripe-mock (test/support/global-setup.ts); a test file can turn Stripe off with STRIPE_SECRET_KEY: ''.
+    STRIPE_SECRET_KEY: 'sk_test_123',
+    STRIPE_API_BASE: testEnv('stripeMock'),
+    STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET,
     ...options.env,
   });
   const connection = await connectWorker(config);

@@ -49,6 +49,12 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
     addCustomerCredit: track('addCustomerCredit', () => undefined),
     recordLateFee: track('recordLateFee', () => undefined),
     issueCreditNote: track('issueCreditNote', ({ issuedAt }: { issuedAt: string }) => `CN-${new Date(issuedAt).getUTCFullYear()}-${String(++creditNoteNumber).padStart(6, '0')}`),
+    customerCreditBalance: track('customerCreditBalance', () => ({ balanceMinor: 0 })),
+    applyRefund: track('applyRefund', () => undefined),
+    applyCreditNote: track('applyCreditNote', ({ creditNote }: { creditNote: { issuedAt: string } }) =>
+      `CN-${new Date(creditNote.issuedAt).getUTCFullYear()}-${String(++creditNoteNumber).padStart(6, '0')}`,
+    ),
+    refundCardPayment: track('refundCardPayment', ({ idempotencyKey }: { idempotencyKey: string }) => ({ refundId: `re_${idempotencyKey.replace(/[^a-zA-Z0-9]/g, '').slice(-16)}` })),
     markDeliveryFailed: track('markDeliveryFailed', () => undefined),
     sendInvoiceEmail: track('sendInvoiceEmail', () => sent),
     sendReminder: track('sendReminder', () => sent),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ensureSchemathesis, ensureTemporalCli, ensureTestServer } from '../../scripts/provision/tools';
 import { freePort } from '../../scripts/stack/ports';
 import { startEmbeddedPostgres } from '../../scripts/stack/postgres';
+import { startStripeMock } from '../../scripts/stack/stripe-mock';
 import { startTemporalDevServer } from '../../scripts/stack/temporal';
 import { TEST_ENV } from './test-env';
 
@@ -22,6 +23,11 @@ export default async function globalSetup(): Promise<void> {
   const temporal = await startTemporalDevServer({ ip: '127.0.0.1', port: await freePort(), namespace: 'default', ui: false, say });
   process.env[TEST_ENV.temporalAddress] = temporal.address;
   const stops: (() => Promise<void>)[] = [temporal.stop];
+
+  // Payment tests talk to stripe-mock, never to Stripe's live API.
+  const stripeMock = await startStripeMock({ port: await freePort(), say });
+  process.env[TEST_ENV.stripeMock] = stripeMock.url;
+  stops.push(stripeMock.stop);
 
   if (process.env.TEST_DATABASE_URL) {
     process.env[TEST_ENV.databaseAdminUrl] = process.env.TEST_DATABASE_URL;

@@ -3,6 +3,8 @@ export const TEST_ENV = {
   temporalAddress: 'BILLFLOW_TEST_TEMPORAL_ADDRESS',
   databaseAdminUrl: 'BILLFLOW_TEST_DATABASE_ADMIN_URL',
   timeSkippingServer: 'BILLFLOW_TEST_TIME_SKIPPING_SERVER',
+  /** stripe-mock's base URL (STRIPE_API_BASE of the tests' billflow). */
+  stripeMock: 'BILLFLOW_TEST_STRIPE_MOCK',
 } as const;
 
 export function testEnv(name: keyof typeof TEST_ENV): string {

@@ -76,10 +76,13 @@ describe('approval policy', () => {
 });
 
 describe('invoice states', () => {
-  test('when an invoice is final, then no command applies to it', () => {
+  test('when an invoice is final, then no command applies to it but what settles a paid one (refunds, credit notes, chargebacks)', () => {
     for (const status of INVOICE_STATUSES.filter(isTerminal)) {
-      for (const command of ['approve', 'reject', 'recordPayment', 'void', 'dispute', 'writeOff'] as const) {
+      for (const command of ['approve', 'reject', 'recordPayment', 'void', 'writeOff', 'recordPaymentFailure'] as const) {
         expect(isAllowed(command, status)).toBe(false);
+      }
+      for (const command of ['dispute', 'refund', 'creditNote'] as const) {
+        expect(isAllowed(command, status)).toBe(status === 'paid');
       }
     }
   });
@@ -88,7 +91,9 @@ describe('invoice states', () => {
     ['approve', ['pending_approval']],
     ['recordPayment', ['open', 'overdue', 'disputed']],
     ['writeOff', ['overdue', 'disputed']],
-    ['dispute', ['open', 'overdue']],
+    ['dispute', ['open', 'overdue', 'paid']],
+    ['refund', ['open', 'overdue', 'disputed', 'paid']],
+    ['creditNote', ['open', 'overdue', 'disputed', 'paid']],
   ] as const)('when %s is sent, then it is allowed only in %p', (command, statuses) => {
     expect(allowedStatuses(command)).toEqual(statuses);
   });

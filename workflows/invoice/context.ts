@@ -24,12 +24,13 @@ import {
   InvoiceStatusKey,
 } from '../../src/temporal/search-attributes';
 import { activityFailure } from '../activity-failure';
-import { dbActivity, emailActivity, emailLocalActivity } from '../activity-options';
+import { dbActivity, emailActivity, emailLocalActivity, stripeActivity } from '../activity-options';
 import { Lock } from '../lock';
 import type { InvoiceSettings } from './messages';
 
 export const db = proxyActivities<Activities>(dbActivity);
 export const mail = proxyActivities<Activities>(emailActivity);
+export const stripe = proxyActivities<Activities>(stripeActivity);
 /** Only for an invoice approved by policy: nobody waits for an answer while it is sent (see workflow.ts). */
 export const localMail = proxyLocalActivities<Activities>(emailLocalActivity);
 
@@ -37,6 +38,8 @@ export const APPROVERS: Permission = { roles: ['approver', 'admin'] };
 export const OPERATORS: Permission = { roles: ['operator', 'admin'] };
 /** Payments come from operators by hand, and from Stripe and bank statements by themselves. */
 export const PAYERS: Permission = { roles: ['operator', 'admin'], systems: ['stripe', 'bank'] };
+/** Disputes are opened and closed by operators, and by Stripe for a card payment's chargeback. */
+export const DISPUTERS: Permission = { roles: ['operator', 'admin'], systems: ['stripe'] };
 
 export const nowIso = (): string => new Date().toISOString();
 

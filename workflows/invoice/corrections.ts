@@ -1,12 +1,16 @@
 import { setHandler } from '@temporalio/workflow';
 import type { Permission } from '../../src/domain/actor';
 import { amountDueMinor, type InvoiceCommand, type InvoiceStatus } from '../../src/domain/invoice';
-import { assertText, db, type InvoiceContext, nowIso, OPERATORS, refuse } from './context';
+import { afterDispute, creditableMinor } from '../../src/domain/settlement';
+import { assertText, db, DISPUTERS, type InvoiceContext, nowIso, OPERATORS, refuse } from './context';
 import { type DecisionCommand, disputeUpdate, resolveDisputeUpdate, voidUpdate, writeOffUpdate } from './messages';
 
 /** Void, dispute, resolve a dispute and write off: each with a reason, each stored before it takes effect. */
 export function acceptCorrections(invoice: InvoiceContext): void {
-  const reasoned = (command: InvoiceCommand) => (cmd: DecisionCommand) => assertReasoned(invoice, command, cmd, OPERATORS);
+  const reasoned =
+    (command: InvoiceCommand, permission: Permission = OPERATORS) =>
+    (cmd: DecisionCommand) =>
+      assertReasoned(invoice, command, cmd, permission);
 
   setHandler(
     voidUpdate,
@@ -21,7 +25,8 @@ export function acceptCorrections(invoice: InvoiceContext): void {
             customerId: customer.id,
             currency: state.draft.currency,
             // An issued invoice is cancelled by a credit note; a draft never existed for the customer.
-            creditNote: state.number === null ? null : { amountMinor: state.draft.totalMinor, reason, issuedBy: cmd.principal, issuedAt: at },
+            // It credits what no credit note has yet (all of it, before credit notes existed).
+            creditNote: state.number === null ? null : { amountMinor: invoice.revision >= 4 ? creditableMinor(state) : state.draft.totalMinor, reason, issuedBy: cmd.principal, issuedAt: at },
             // Money received on a voided invoice is not kept: it becomes the customer's credit.
             creditMinor: state.amountPaidMinor,
             snapshot,
@@ -45,7 +50,7 @@ export function acceptCorrections(invoice: InvoiceContext): void {
         );
         return invoice.state;
       }),
-    { validator: reasoned('dispute') },
+    { validator: reasoned('dispute', DISPUTERS) },
   );
 
   setHandler(
@@ -56,14 +61,15 @@ export function acceptCorrections(invoice: InvoiceContext): void {
         const { state } = invoice;
         const now = Date.now();
         const pausedMs = state.dunning.pausedMs + (state.dunning.pausedAt ? now - Date.parse(state.dunning.pausedAt) : 0);
-        const back: InvoiceStatus = state.dueAt && Date.parse(state.dueAt) <= now ? 'overdue' : 'open';
+        // From revision 4 a paid invoice can be disputed (a chargeback) and goes back to paid while nothing is due.
+        const back: InvoiceStatus = invoice.revision >= 4 ? afterDispute(state, now) : state.dueAt && Date.parse(state.dueAt) <= now ? 'overdue' : 'open';
         await invoice.commit(
           { status: back, disputedFrom: null, dunning: { ...state.dunning, pausedMs, pausedAt: null } },
           { type: 'dispute_resolved', actor: cmd.principal, detail: { resolution: cmd.reason } },
         );
         return invoice.state;
       }),
-    { validator: reasoned('resolveDispute') },
+    { validator: reasoned('resolveDispute', DISPUTERS) },
   );
 
   setHandler(

@@ -156,7 +156,7 @@ export async function legacyInvoiceWorkflow(input: InvoiceWorkflowInput): Promis
   }
 
   const approvalValidator = (command: InvoiceCommand) => (cmd: DecisionCommand) => {
-    assertCommand(command, cmd, APPROVER_ROLES);
+    assertCommand(command, cmd as Actor, APPROVER_ROLES);
     if (command === 'approve' && cmd.principal === state.draft.createdBy) {
       refuse('forbidden', `${cmd.principal} created this invoice and may not approve it`);
     }
@@ -304,7 +304,8 @@ export async function legacyInvoiceWorkflow(input: InvoiceWorkflowInput): Promis
   );
 
   function assertReasoned(command: InvoiceCommand, cmd: DecisionCommand, roles: readonly Role[]): void {
-    assertCommand(command, cmd, roles);
+    // These invoices predate system actors: a system's command has no role and is refused.
+    assertCommand(command, cmd as Actor, roles);
     if (!cmd.reason?.trim()) refuse('validation_failed', 'a reason is required', { path: command === 'resolveDispute' ? 'resolution' : 'reason' });
   }
 

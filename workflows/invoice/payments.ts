@@ -1,5 +1,6 @@
 import { setHandler } from '@temporalio/workflow';
 import { amountDueMinor, isTerminal, type PaymentRecord, splitPayment } from '../../src/domain/invoice';
+import { isSystem } from '../../src/domain/actor';
 import { MAX_AMOUNT_MINOR } from '../../src/domain/money';
 import { assertText, db, type InvoiceContext, nowIso, PAYERS, refuse } from './context';
 import { type PaymentCommand, recordPaymentUpdate } from './messages';
@@ -18,7 +19,7 @@ export function acceptPayments(invoice: InvoiceContext): void {
       invoice.lock.run(async () => {
         if (recorded(cmd.reference)) return { duplicate: true, state: invoice.state };
         // The invoice may have been paid or voided while this payment waited for the lock.
-        invoice.assertAllowed('recordPayment');
+        if (!moneyForAPaidInvoice(invoice, cmd)) invoice.assertAllowed('recordPayment');
         const { state, customer } = invoice;
         const split = splitPayment(state, cmd.amountMinor);
         const payment: PaymentRecord = {
@@ -46,7 +47,7 @@ export function acceptPayments(invoice: InvoiceContext): void {
     {
       validator: (cmd: PaymentCommand) => {
         if (recorded(cmd.reference)) return;
-        invoice.assertCommand('recordPayment', cmd, PAYERS);
+        if (!moneyForAPaidInvoice(invoice, cmd)) invoice.assertCommand('recordPayment', cmd, PAYERS);
         if (!Number.isSafeInteger(cmd.amountMinor) || cmd.amountMinor <= 0 || cmd.amountMinor > MAX_AMOUNT_MINOR) {
           refuse('validation_failed', `amountMinor must be a whole number of minor units from 1 to ${MAX_AMOUNT_MINOR}`, { path: 'amountMinor' });
         }
@@ -55,4 +56,13 @@ export function acceptPayments(invoice: InvoiceContext): void {
       },
     },
   );
+}
+
+/**
+ * Money Stripe or the bank received for an invoice already paid (paid twice, by card and by
+ * transfer) is not refused: it came in, so it is recorded, all of it the customer's credit, to be
+ * refunded or used. A person recording a payment on a paid invoice is refused (409) as before.
+ */
+function moneyForAPaidInvoice(invoice: InvoiceContext, cmd: PaymentCommand): boolean {
+  return invoice.revision >= 4 && isSystem(cmd) && (PAYERS.systems ?? []).includes(cmd.system) && invoice.state.status === 'paid';
 }

@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { initialInvoiceState, type InvoiceState, isTerminal } from '../../src/domain/invoice';
+import { SETTLEMENT_WINDOW_MS, withSettlementDefaults } from '../../src/domain/settlement';
 import { Approval } from './approval';
 import { activityFailure } from '../activity-failure';
 import { db, InvoiceContext, localMail, mail } from './context';
@@ -9,6 +10,7 @@ import { runDunning } from './dunning';
 import { legacyInvoiceWorkflow } from './legacy-v1';
 import { INVOICE_REVISION, invoiceStateQuery, type InvoiceWorkflowInput } from './messages';
 import { acceptPayments } from './payments';
+import { acceptSettlements } from './settlement';
 
 /**
  * Invoices started before commands were applied one at a time and stored before they change the
@@ -27,17 +29,19 @@ const SERIALISED_COMMANDS_PATCH = 'serialised-commands';
 export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<InvoiceState> {
   if (input.revision === undefined && !patched(SERIALISED_COMMANDS_PATCH)) return legacyInvoiceWorkflow(input);
   const { customer, policy, settings } = input;
-  const invoice = new InvoiceContext(input.resume ?? initialInvoiceState(input.draft), customer, policy, settings, input.revision ?? 0);
+  const start = withSettlementDefaults(input.resume ?? initialInvoiceState(input.draft));
+  const invoice = new InvoiceContext(start, customer, policy, settings, input.revision ?? 0);
   setHandler(invoiceStateQuery, () => invoice.state);
   const approval = new Approval(invoice);
   acceptPayments(invoice);
   acceptCorrections(invoice);
+  acceptSettlements(invoice);
 
   if (!input.resume) await recordDraft(invoice);
   if (invoice.state.number === null && (await approval.run())) await issue(invoice);
   if (invoice.state.number !== null && invoice.state.delivery.status === 'pending' && !invoice.isVoid()) await send(invoice);
-  if (!isTerminal(invoice.state.status) && invoice.state.number !== null) {
-    await runDunning(invoice, async () => {
+  if (invoice.state.number !== null) {
+    await followUntilSettled(invoice, async () => {
       if (!workflowInfo().continueAsNewSuggested) return;
       await condition(allHandlersFinished);
       log.info('continuing as new', { invoiceId: invoice.invoiceId, historyLength: workflowInfo().historyLength });
@@ -47,6 +51,23 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   }
   await condition(allHandlersFinished);
   return invoice.state;
+}
+
+/**
+ * An issued invoice: dunning until it is paid, void or uncollectible. From revision 4 a paid invoice
+ * then waits out the settlement window (renewed by every change) for refunds, credit notes and
+ * chargebacks; a refund or a lost dispute that makes it due again sends it back to dunning.
+ */
+async function followUntilSettled(invoice: InvoiceContext, checkpoint: () => Promise<void>): Promise<void> {
+  const { state } = invoice;
+  for (;;) {
+    if (!isTerminal(state.status)) await runDunning(invoice, checkpoint);
+    if (invoice.revision < 4 || state.status !== 'paid') return;
+    const version = state.version;
+    if (!(await condition(() => state.version !== version, SETTLEMENT_WINDOW_MS))) return;
+    await condition(allHandlersFinished);
+    await checkpoint();
+  }
 }
 
 async function recordDraft(invoice: InvoiceContext): Promise<void> {

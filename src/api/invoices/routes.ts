@@ -13,16 +13,29 @@ import {
 } from '../../../workflows/invoice/messages';
 import type { Role } from '../../domain/actor';
 import type { InvoiceFacts, InvoiceState } from '../../domain/invoice';
-import { notFound } from '../../errors';
+import { AppError, ErrorCode, notFound } from '../../errors';
 import { idFromSeed, newId } from '../../ids';
 import type { Sql } from '../../db/client';
+import { findCreditNote } from '../../db/credit-notes';
 import type { InvoiceService } from '../../services/invoices';
 import { callerOf, personOf, requireRole } from '../auth';
 import { withIdempotency } from '../idempotency';
 import { decodeCursor, page } from '../pagination';
 import { parseInput } from '../validation';
-import { commentBody, createInvoiceBody, listQuery, paymentBody, reasonBody, resolutionBody, submitBody, toLineInputs } from './schemas';
-import { invoiceSummaryView, invoiceView } from './views';
+import {
+  commentBody,
+  createInvoiceBody,
+  creditNoteBody,
+  listQuery,
+  paymentBody,
+  reasonBody,
+  refundBody,
+  resolutionBody,
+  submitBody,
+  toLineInputs,
+} from './schemas';
+import { creditNoteDetailView } from '../credit-notes/views';
+import { invoiceSummaryView, invoiceView, refundView } from './views';
 
 const isoOrNull = (value: string | null | undefined): string | null | undefined =>
   value === undefined ? undefined : value === null ? null : new Date(value).toISOString();
@@ -62,7 +75,7 @@ export function invoiceRoutes({ sql, invoices }: { sql: Sql; invoices: InvoiceSe
     const id = req.params.id as string;
     const loaded = await invoices.load(id);
     if (!loaded) throw notFound('invoice', id);
-    res.json(invoiceView(loaded.invoice, loaded.timeline));
+    res.json(invoiceView(loaded.invoice, loaded.timeline, loaded.paymentUrl));
   });
 
   router.get('/invoices/:id/pdf', requireRole(...READERS), async (req, res) => {
@@ -121,6 +134,44 @@ export function invoiceRoutes({ sql, invoices }: { sql: Sql; invoices: InvoiceSe
     });
     // A repeated reference is not an error: the payment is already there, and is not counted twice.
     res.status(outcome.duplicate ? 200 : 201).json({ duplicate: outcome.duplicate, invoice: await viewNow(outcome.invoice) });
+  });
+
+  router.post('/invoices/:id/refunds', requireRole('operator'), async (req, res) => {
+    const body = parseInput(refundBody, req.body);
+    const caller = callerOf(res);
+    const answer = await withIdempotency(sql, req, caller, async (seed) => {
+      const outcome = await invoices.recordRefund(req.params.id as string, {
+        ...personOf(res),
+        amountMinor: body.amountMinor,
+        reason: body.reason,
+        ...(body.paymentReference !== undefined ? { paymentReference: body.paymentReference } : {}),
+        // The same Idempotency-Key is the same refund, at Stripe too.
+        requestKey: seed ? idFromSeed('rf', seed) : newId('rf'),
+      });
+      const refund = outcome.refund ? refundView(outcome.refund) : null;
+      return { status: outcome.duplicate ? 200 : 201, body: { duplicate: outcome.duplicate, refund, invoice: await viewNow(outcome.invoice) } };
+    });
+    res.status(answer.status).json(answer.body);
+  });
+
+  router.post('/invoices/:id/credit-notes', requireRole('operator'), async (req, res) => {
+    const body = parseInput(creditNoteBody, req.body);
+    const caller = callerOf(res);
+    const { lines } = body;
+    const answer = await withIdempotency(sql, req, caller, async (seed) => {
+      const outcome = await invoices.issueCreditNote(req.params.id as string, {
+        ...personOf(res),
+        reason: body.reason,
+        ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
+        ...(lines ? { lines: (currency, customer) => toLineInputs(lines, currency, customer.taxRateBps ?? 0) } : {}),
+        requestKey: seed ? idFromSeed('cn', seed) : newId('cn'),
+      });
+      // The same view as GET /credit-notes/:id, with the invoice it changed.
+      const note = await findCreditNote(sql, outcome.number);
+      if (!note) throw new AppError({ code: ErrorCode.internal, message: `credit note ${outcome.number} was issued but is not stored` });
+      return { status: outcome.duplicate ? 200 : 201, body: { ...creditNoteDetailView(note), invoice: await viewNow(outcome.invoice) } };
+    });
+    res.status(answer.status).location(`/credit-notes/${(answer.body as { number: string }).number}`).json(answer.body);
   });
 
   return router;

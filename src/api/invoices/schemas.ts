@@ -53,6 +53,20 @@ export const paymentBody = z.strictObject({
   receivedAt: isoTimestamp.optional(),
 });
 
+export const refundBody = z.strictObject({
+  amountMinor: amountMinor(1),
+  reason,
+  paymentReference: singleLineText(200).optional(),
+});
+
+export const creditNoteBody = z
+  .strictObject({
+    amountMinor: amountMinor(1).optional(),
+    lines: z.array(lineBody).min(1, 'a credit note by line needs at least one line').max(500).optional(),
+    reason,
+  })
+  .refine((b) => (b.amountMinor === undefined) !== (b.lines === undefined), { path: ['amountMinor'], message: 'give either amountMinor or lines' });
+
 export const listQuery = pageQuery.extend({
   status: z.enum(INVOICE_STATUSES).optional(),
   customerId: z.string().min(1).optional(),

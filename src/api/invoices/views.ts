@@ -2,11 +2,13 @@ import type { TimelineEntry } from '../../db/audit';
 import {
   amountDueMinor,
   type ApprovalRecord,
+  type CreditNoteRecord,
   type DeliveryState,
   type FeeRecord,
   feesMinor,
   type InvoiceFacts,
   type PaymentRecord,
+  type RefundRecord,
 } from '../../domain/invoice';
 import type { PricedLine } from '../../domain/lines';
 
@@ -24,7 +26,10 @@ export interface InvoiceView {
   taxMinor: number;
   totalMinor: number;
   feesMinor: number;
+  /** What payments paid on the invoice, less what refunds took back from it. */
   amountPaidMinor: number;
+  /** What credit notes took off the amount due. */
+  amountCreditedMinor: number;
   amountDueMinor: number;
   dueAt: string | null;
   issuedAt: string | null;
@@ -36,16 +41,23 @@ export interface InvoiceView {
   billingRunId: string | null;
   approvals: ApprovalRecord[];
   payments: PaymentRecord[];
+  refunds: RefundView[];
+  creditNotes: CreditNoteView[];
   fees: FeeRecord[];
   delivery: DeliveryState;
+  /** The customer's own page, where they see and pay the invoice; null until it is issued. */
+  paymentUrl: string | null;
   timeline: TimelineEntry[];
 }
 
+export type RefundView = Omit<RefundRecord, 'requestKey'>;
+export type CreditNoteView = Omit<CreditNoteRecord, 'key'> & { pdfUrl: string };
+
 /** One row of `GET /invoices`: the invoice without its lines and the lists that hang off it. */
-export type InvoiceSummaryView = Omit<InvoiceView, 'lines' | 'approvals' | 'payments' | 'fees' | 'timeline'>;
+export type InvoiceSummaryView = Omit<InvoiceView, 'lines' | 'approvals' | 'payments' | 'refunds' | 'creditNotes' | 'fees' | 'timeline' | 'paymentUrl'>;
 
 /** From the invoice's facts, whether the workflow answered them (just now) or PostgreSQL stored them. */
-export function invoiceView(invoice: InvoiceFacts, timeline: TimelineEntry[]): InvoiceView {
+export function invoiceView(invoice: InvoiceFacts, timeline: TimelineEntry[], paymentUrl: string | null = null): InvoiceView {
   const d = invoice.draft;
   return {
     id: d.id,
@@ -61,6 +73,7 @@ export function invoiceView(invoice: InvoiceFacts, timeline: TimelineEntry[]): I
     totalMinor: d.totalMinor,
     feesMinor: feesMinor(invoice),
     amountPaidMinor: invoice.amountPaidMinor,
+    amountCreditedMinor: invoice.creditedMinor,
     amountDueMinor: amountDueMinor(invoice),
     dueAt: invoice.dueAt,
     issuedAt: invoice.issuedAt,
@@ -71,13 +84,24 @@ export function invoiceView(invoice: InvoiceFacts, timeline: TimelineEntry[]): I
     billingRunId: d.billingRunId ?? null,
     approvals: invoice.approvals,
     payments: invoice.payments,
+    refunds: invoice.refunds.map(refundView),
+    creditNotes: invoice.creditNotes.map(creditNoteView),
     fees: invoice.fees,
     delivery: invoice.delivery,
+    paymentUrl,
     timeline,
   };
 }
 
+export function refundView({ requestKey: _key, ...refund }: RefundRecord): RefundView {
+  return refund;
+}
+
+export function creditNoteView({ key: _key, ...note }: CreditNoteRecord): CreditNoteView {
+  return { ...note, pdfUrl: `/credit-notes/${note.number}/pdf` };
+}
+
 export function invoiceSummaryView(invoice: InvoiceFacts): InvoiceSummaryView {
-  const { lines: _lines, approvals: _a, payments: _p, fees: _f, timeline: _t, ...summary } = invoiceView(invoice, []);
+  const { lines: _lines, approvals: _a, payments: _p, refunds: _r, creditNotes: _c, fees: _f, timeline: _t, paymentUrl: _u, ...summary } = invoiceView(invoice, []);
   return summary;
 }

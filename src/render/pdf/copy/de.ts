@@ -59,4 +59,22 @@ export const de: PdfCopy = {
     closing: 'Mit freundlichen Grüßen',
     signedFor: 'Debitorenbuchhaltung',
   },
+  creditNote: {
+    title: (number) => `Gutschrift ${number}`,
+    subject: (customer) => `Gutschrift für ${customer}`,
+    heading: 'Gutschrift',
+    labels: {
+      creditTo: 'Gutschriftempfänger',
+      issueDate: 'Datum',
+      invoice: 'Zur Rechnung',
+      reason: 'Grund',
+    },
+    amountRow: (invoiceNumber) => `Gutschrift zur Rechnung ${invoiceNumber}`,
+    summary: {
+      totalCredited: 'Gutschriftbetrag',
+      appliedToInvoice: (invoiceNumber) => `Verrechnet mit Rechnung ${invoiceNumber}`,
+      toCreditBalance: 'Ihrem Guthaben gutgeschrieben',
+    },
+    viewInvoice: (url) => `Rechnung online ansehen: ${url}`,
+  },
 };

@@ -55,4 +55,22 @@ export const en: PdfCopy = {
     closing: 'Yours sincerely,',
     signedFor: 'Accounts receivable',
   },
+  creditNote: {
+    title: (number) => `Credit note ${number}`,
+    subject: (customer) => `Credit note for ${customer}`,
+    heading: 'Credit note',
+    labels: {
+      creditTo: 'Credit to',
+      issueDate: 'Issue date',
+      invoice: 'Invoice',
+      reason: 'Reason',
+    },
+    amountRow: (invoiceNumber) => `Credit on invoice ${invoiceNumber}`,
+    summary: {
+      totalCredited: 'Total credited',
+      appliedToInvoice: (invoiceNumber) => `Taken off invoice ${invoiceNumber}`,
+      toCreditBalance: 'Added to your credit balance',
+    },
+    viewInvoice: (url) => `View the invoice online: ${url}`,
+  },
 };

@@ -17,6 +17,7 @@ export interface PdfCopy {
   };
   invoice: InvoicePdfCopy;
   finalNotice: FinalNoticeCopy;
+  creditNote: CreditNotePdfCopy;
 }
 
 export interface InvoicePdfCopy {
@@ -74,4 +75,27 @@ export interface FinalNoticeCopy {
   closing: string;
   /** Under the issuer's name in the signature. */
   signedFor: string;
+}
+
+export interface CreditNotePdfCopy {
+  title: (number: string) => string;
+  subject: (customer: string) => string;
+  heading: string;
+  labels: {
+    creditTo: string;
+    issueDate: string;
+    invoice: string;
+    reason: string;
+  };
+  /** The one row of a credit note given as an amount rather than by line. */
+  amountRow: (invoiceNumber: string) => string;
+  summary: {
+    totalCredited: string;
+    /** The part that lowered the invoice's amount due. */
+    appliedToInvoice: (invoiceNumber: string) => string;
+    /** The part beyond the amount due, kept as the customer's credit. */
+    toCreditBalance: string;
+  };
+  /** The footer line, a link to the invoice credited. */
+  viewInvoice: (url: string) => string;
 }
