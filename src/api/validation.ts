@@ -64,6 +64,17 @@ export const multiLineText = (max: number) =>
     .max(max)
     .regex(MULTI_LINE_TEXT, 'must not contain control characters (other than line breaks and tabs) or bidirectional overrides');
 
+/**
+ * An ISO 8601 timestamp with offset, within the years 0001 to 9999 once in UTC: what PostgreSQL
+ * stores and every reader shows the same (year 0000 would be stored as 1 BC).
+ */
+export const isoTimestamp = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 timestamp with offset' })
+  .refine((value) => {
+    const year = new Date(value).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, 'must fall within the years 0001 to 9999 (UTC)');
+
 /** An amount in minor units as billflow accepts it (see MAX_AMOUNT_MINOR). */
 export const amountMinor = (min: number) =>
   z.int('must be a whole number of minor units').min(min).max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} (10^15 minor units)`);

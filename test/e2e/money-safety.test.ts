@@ -312,3 +312,19 @@ describe('random interleavings', () => {
     );
   });
 });
+
+describe('payments at the edges of time', () => {
+  test('when a payment was received in the year 20, then it is stored and the invoice reads back; the year 0 is a 400 naming receivedAt', async () => {
+    const c = await customer();
+    const id = await invoice(c);
+    await until(id, (b) => b.status === 'open');
+    const year0 = await app.http('POST', `/invoices/${id}/payments`, { key: TEST_KEYS.operator, body: { amountMinor: 100, method: 'cash', reference: 'Y0', receivedAt: '0000-06-01T00:00:00Z' } });
+    expect(year0.status).toBe(400);
+    expect(year0.body.error.details).toEqual([expect.objectContaining({ path: 'receivedAt' })]);
+    const year20 = await app.http('POST', `/invoices/${id}/payments`, { key: TEST_KEYS.operator, body: { amountMinor: 100, method: 'cash', reference: 'Y20', receivedAt: '0020-02-29T00:00:00Z' } });
+    expect(year20.status).toBe(201);
+    const read = await until(id, (b) => b.payments.length === 1);
+    expect(read.payments[0]).toMatchObject({ reference: 'Y20', receivedAt: '0020-02-29T00:00:00.000Z' });
+    expect((await get(`/customers/${c}/statement?from=0020-01-01`)).status).toBe(200);
+  });
+});

@@ -71,7 +71,7 @@ export async function startBillflow(options: { sql: Sql; databaseUrl: string; en
   };
   let current = await newWorker();
   const temporal = await connectClient(config);
-  const api = await listen(createApp({ config, sql: options.sql, temporal, logger: createLogger('silent') }), 0, '127.0.0.1');
+  const api = await listen(createApp({ config, sql: options.sql, temporal, logger: createLogger(process.env.BILLFLOW_TEST_LOG ?? 'silent') }), 0, '127.0.0.1');
   return {
     url: api.url,
     mail,

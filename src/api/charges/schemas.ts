@@ -3,7 +3,7 @@ import { CHARGE_KINDS, CHARGE_STATUSES, PERIOD } from '../../domain/charge';
 import type { LineInput } from '../../domain/lines';
 import { AppError, ErrorCode } from '../../errors';
 import { createInvoiceBody, toLineInputs } from '../invoices/schemas';
-import { pageQuery } from '../validation';
+import { isoTimestamp, pageQuery } from '../validation';
 
 /**
  * The charge requests the api accepts; the OpenAPI document is generated from these. A charge's
@@ -23,7 +23,7 @@ export const createChargeBody = z.strictObject({
   unitPriceMinor: line.unitPriceMinor,
   taxRateBps: line.taxRateBps.describe("the customer's tax rate (or 0) when absent"),
   kind: z.enum(CHARGE_KINDS).default('one_off').describe('"time": quantity is hours and the price an hourly rate'),
-  occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with offset' }).optional().describe('now when absent'),
+  occurredAt: isoTimestamp.optional().describe('now when absent'),
   period: period.optional().describe('the UTC month of occurredAt when absent'),
 });
 

@@ -3,7 +3,7 @@ import { INVOICE_STATUSES, PAYMENT_METHODS } from '../../domain/invoice';
 import { type LineInput, normaliseQuantity } from '../../domain/lines';
 import { parseDecimalToMinor } from '../../domain/money';
 import { AppError, ErrorCode, type ErrorDetail } from '../../errors';
-import { amountMinor, basisPoints, currencyCode, multiLineText, pageQuery, singleLineText } from '../validation';
+import { amountMinor, basisPoints, currencyCode, isoTimestamp, multiLineText, pageQuery, singleLineText } from '../validation';
 
 /** The invoice requests the api accepts; the OpenAPI document is generated from these. */
 
@@ -16,7 +16,6 @@ const lineBody = z.strictObject({
   discountBps: basisPoints(10_000).optional(),
 });
 
-const isoTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with offset' });
 
 export const createInvoiceBody = z
   .strictObject({

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '../../errors';
 import { parseDecimalToMinor } from '../../domain/money';
 import { PLAN_CODE } from '../../domain/subscription';
-import { amountMinor, basisPoints, currencyCode, pageQuery, singleLineText } from '../validation';
+import { amountMinor, basisPoints, currencyCode, isoTimestamp, pageQuery, singleLineText } from '../validation';
 
 /** The plan and subscription requests the api accepts; the OpenAPI document is generated from these. */
 
@@ -42,7 +42,7 @@ export function planPriceMinor(body: PlanBody): number {
 export const createSubscriptionBody = z.strictObject({
   customerId: z.string().min(1).max(200),
   planCode,
-  startAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with offset' }).optional().describe('now when absent'),
+  startAt: isoTimestamp.optional().describe('now when absent'),
   trialDays: z.int().min(0).max(3650).optional().describe("the plan's trial when absent"),
 });
 
