@@ -4,9 +4,10 @@ import { createBillingScheduleActivities } from './billing-schedules';
 import { createEmailActivities, type MailDeps } from './email';
 import { createInvoiceActivities } from './invoices';
 import { createStripeActivities, type StripeDeps } from './stripe';
+import { createReconciliationActivities, type ReconciliationDeps } from './reconciliation';
 import { createSubscriptionActivities } from './subscriptions';
 
-export interface ActivityDeps extends MailDeps, BillingRunDeps, StripeDeps {
+export interface ActivityDeps extends MailDeps, BillingRunDeps, StripeDeps, ReconciliationDeps {
   sql: Sql;
 }
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSubscriptionActivities(deps),
     ...createEmailActivities(deps),
     ...createStripeActivities(deps),
+    ...createReconciliationActivities(deps),
   };
 }
 

@@ -10,6 +10,7 @@ import { createStripeClient } from './services/stripe';
 import { temporalConnectionOptions } from './temporal/connection';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { startInvoiceWorkflow } from './temporal/start-invoice';
+import { createInvoiceService } from './services/invoices';
 import { installRuntimeLogger } from './temporal/runtime';
 
 export interface WorkerDeps {
@@ -61,6 +62,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       approvers: { notify: deps.config.approval.notify, escalateTo: deps.config.approval.escalateTo },
       // Card refunds go through Stripe (activities/stripe.ts); null without STRIPE_SECRET_KEY.
       stripe: createStripeClient(deps.config.stripe),
+      // Bank payments reach invoices as any payment does: an Update to the invoice's workflow.
+      invoices: createInvoiceService(deps.sql, client, deps.config),
     }),
   });
 }

@@ -22,16 +22,12 @@
  *
  * Linux only (it reads /proc). Every process it starts is stopped at the end, on errors and on Ctrl-C.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { RssSampler } from './processes';
-import { BENCH_KEYS, type Cleanup, runBench, startStack } from './stack';
+import { type Cleanup, postFile, runBench, startStack, writeLines } from './stack';
 
 const say = (line: string) => console.error(`[bench:import] ${line}`);
 
@@ -72,35 +68,15 @@ function parseOptions(argv: string[]): Options {
 }
 
 /** Writes `rows` lines through a stream, waiting when it is full: the bench holds no file in memory either. */
-async function writeCsv(file: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
-  const out = createWriteStream(file);
-  out.write(`${header}\n`);
-  for (let i = 0; i < rows; i++) {
-    if (!out.write(`${line(i)}\n`)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
+function writeCsv(file: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
+  return writeLines(file, (function* () {
+    yield header;
+    for (let i = 0; i < rows; i++) yield line(i);
+  })());
 }
 
 /** POSTs the file as a stream and answers the report. */
-async function upload(apiUrl: string, kind: string, file: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const { size } = await stat(file);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      `${apiUrl}/imports/${kind}`,
-      { method: 'POST', headers: { authorization: `Bearer ${BENCH_KEYS.operator.key}`, 'content-type': 'text/csv', 'content-length': String(size) } },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    pipeline(createReadStream(file), request).catch(reject);
-  });
-}
+const upload = (apiUrl: string, kind: string, file: string) => postFile(`${apiUrl}/imports/${kind}`, 'text/csv', file);
 
 async function measure(kind: Measured['kind'], rows: number, file: string, apiUrl: string, sampler: () => RssSampler): Promise<Measured> {
   const rss = sampler();

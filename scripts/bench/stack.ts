@@ -1,4 +1,8 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { temporal as proto } from '@temporalio/proto';
@@ -272,4 +276,32 @@ export async function runBench<O extends { keep: boolean }>(
   } finally {
     await stopAll();
   }
+}
+
+/** POSTs a file as a stream (as the operator) and answers the JSON report: the benches never hold a file in memory. */
+export async function postFile(url: string, contentType: string, file: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { size } = await stat(file);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method: 'POST', headers: { authorization: `Bearer ${BENCH_KEYS.operator.key}`, 'content-type': contentType, 'content-length': String(size) } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    pipeline(createReadStream(file), request).catch(reject);
+  });
+}
+
+/** Writes lines through a stream, waiting when it is full. */
+export async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+  const out = createWriteStream(file);
+  for (const line of lines) if (!out.write(`${line}\n`)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
 }

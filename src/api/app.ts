@@ -10,6 +10,7 @@ import { createBillingRunService } from '../services/billing-runs';
 import { createBillingScheduleService } from '../services/billing-schedules';
 import { createChargeService } from '../services/charges';
 import { createImportService } from '../services/imports';
+import { createBankStatementService } from '../services/bank-statements';
 import { createInvoiceService } from '../services/invoices';
 import { createStripeClient } from '../services/stripe';
 import { payPageRoutes } from '../web/pay/routes';
@@ -28,6 +29,8 @@ import { customerRoutes } from './customers/routes';
 import { dunningPolicyRoutes } from './dunning-policies/routes';
 import { healthRoutes } from './health/routes';
 import { importRoutes, isImportUpload } from './imports/routes';
+import { bankStatementRoutes, isBankStatementUpload } from './bank-statements/routes';
+import { reconciliationRoutes } from './reconciliation/routes';
 import { invoiceRoutes } from './invoices/routes';
 import { noStore, requestId, securityHeaders } from './security';
 import { subscriptionRoutes } from './subscriptions/routes';
@@ -73,7 +76,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use((req, _res, next) => {
     // Writes take JSON only, but for the imports, which stream CSV (and answer 415 themselves).
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && !req.is('application/json') && !isImportUpload(req)) {
+    if (hasBody && !req.is('application/json') && !isImportUpload(req) && !isBankStatementUpload(req)) {
       throw new AppError({ code: ErrorCode.unsupportedMediaType, message: 'send the request body as application/json' });
     }
     next();
@@ -92,6 +95,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(subscriptionRoutes({ sql: deps.sql, subscriptions: createSubscriptionService(deps.sql, deps.temporal.client, deps.config) }));
   app.use(reportRoutes({ reports: createReportService(deps.sql) }));
   app.use(creditNoteRoutes({ sql: deps.sql, config: deps.config }));
+  const bankStatements = createBankStatementService(deps.sql, deps.temporal.client, deps.config);
+  app.use(bankStatementRoutes({ statements: bankStatements }));
+  app.use(reconciliationRoutes({ statements: bankStatements }));
   app.use(notFoundRoute);
   app.use(errorHandler);
   return app;

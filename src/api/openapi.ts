@@ -847,6 +847,7 @@ export function openApiDocument(): unknown {
       },
       ...stripePaths(),
       ...reportPaths(),
+      ...bankReconciliationPaths(),
     },
   };
   return cached;
@@ -1124,6 +1125,125 @@ function reportPaths() {
         responses: {
           '200': { description: 'the credit note as PDF', content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } } },
           ...errors(...READ_ERRORS, '404'),
+        },
+      },
+    },
+  };
+}
+
+/** Bank statements and the queue of their unmatched lines (API.md "Bank reconciliation"). */
+function bankReconciliationPaths() {
+  const counts = {
+    matched: minor.describe('new lines matched to invoices (by an invoice number in the reference, else by payer and amount): their payments are applied after the answer'),
+    unmatched: minor.describe('new lines waiting for a person: GET /reconciliation/unmatched'),
+    ignored: minor.describe('new lines of money out (or no money)'),
+  };
+  const uploadReport = z.looseObject({
+    id: z.string(),
+    lines: minor.describe('lines in the file: matched + unmatched + ignored + duplicates'),
+    ...counts,
+    duplicates: minor.describe('lines uploaded before (by the bank\'s reference, else by their fields and occurrence in the file): applied nothing now'),
+  });
+  const statement = z.looseObject({
+    id: z.string(),
+    format: z.enum(['csv', 'camt.053']),
+    status: z.enum(['matching', 'applying', 'done']),
+    lines: minor,
+    duplicates: minor,
+    matched: minor.nullable(),
+    unmatched: minor.nullable(),
+    ignored: minor.nullable(),
+    progress: z.looseObject({ new: minor, matched: minor, applied: minor, unmatched: minor, ignored: minor }).describe("this statement's lines by status now (matched: payments not yet applied)"),
+    uploadedBy: z.string(),
+    uploadedAt: timestamp,
+    matchedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+  });
+  const payment = z.looseObject({ invoiceId: z.string(), amountMinor: minor, status: z.enum(['applied', 'refused']), message: z.string().nullable() });
+  const unmatched = z.looseObject({
+    lineId: z.string(),
+    statementId: z.string(),
+    date: z.string().describe('booking date, YYYY-MM-DD'),
+    amountMinor: minor,
+    unappliedMinor: minor.describe('amountMinor less what earlier matches of this line paid'),
+    currency: z.string(),
+    reference: z.string().nullable(),
+    payer: z.string().nullable(),
+    reason: z.string().nullable().describe('why it was not matched'),
+    candidates: z.array(
+      z.looseObject({
+        invoiceId: z.string(),
+        number: z.string().nullable(),
+        status: z.string(),
+        amountDueMinor: minor.describe('now: greatest(0, total + late fees − amount paid − credited)'),
+        reason: z.enum(['not_payable', 'number_lookalike', 'same_payer', 'same_amount']),
+      }),
+    ),
+  });
+  const lineParam = [{ name: 'lineId', in: 'path', required: true, description: "the line's id", schema: { type: 'string', minLength: 1 } }];
+  return {
+    '/bank-statements': {
+      post: {
+        operationId: 'uploadBankStatement',
+        description:
+          'operator or admin. A bank statement as CSV (header `date,amount,currency,reference,payer`; amount a decimal string in the currency, negative for money out) or ISO 20022 CAMT.053 ' +
+          '(each booked Ntry a line, each of several NtryDtls/TxDtls its own line; CdtDbtInd DBIT is money out; reference = RmtInf/Ustrd and Strd/CdtrRefInf/Ref; payer = RltdPties/Dbtr/Nm). ' +
+          'Matching, in order: invoice numbers in the reference pay invoices that take payments (open, overdue, disputed), oldest first, each up to its amount due, the rest on the last one as an over-payment (the customer\'s credit); ' +
+          'else exactly one open or overdue invoice due exactly the amount, in its currency, of a customer whose name matches the payer (case, accents, punctuation and legal forms such as GmbH, Ltd, Inc aside). ' +
+          'Each payment is recorded on the invoice with method bank_transfer and reference `bank:<lineId>`, received on the booking date. A file with any bad line is refused whole (400 naming each line and field; `error.problems` lists {line, field, message}). ' +
+          'Answered once the new lines are matched; the payments are then applied (GET /bank-statements/{id}).',
+        requestBody: {
+          required: true,
+          content: {
+            'text/csv': { schema: { type: 'string', description: 'UTF-8 CSV with the header date,amount,currency,reference,payer' } },
+            'application/xml': { schema: { type: 'string', description: 'an ISO 20022 camt.053 document (any version)' } },
+          },
+        },
+        responses: {
+          '200': json('what became of the lines', responseSchema(uploadReport), { Location: { required: true, schema: { type: 'string', pattern: '^/bank-statements/' } } }),
+          '415': json('the body is neither text/csv nor application/xml in UTF-8', responseSchema(errorBody([ErrorCode.unsupportedMediaType]))),
+          ...errors('400', ...READ_ERRORS, '413'),
+        },
+      },
+    },
+    '/bank-statements/{id}': {
+      get: {
+        operationId: 'getBankStatement',
+        parameters: idParam('bank statement'),
+        responses: { '200': json('the statement, its counts and how far its payments are applied', responseSchema(statement)), ...errors(...READ_ERRORS, '404') },
+      },
+    },
+    '/reconciliation/unmatched': {
+      get: {
+        operationId: 'listUnmatchedBankLines',
+        description: 'Lines waiting for a person, oldest booking first, each with candidate invoices and the reason for each.',
+        parameters: queryParams(z.strictObject({ limit: z.int().min(1).max(1000).default(200) })),
+        responses: { '200': json('the unmatched lines', responseSchema(z.array(unmatched))), ...errors('400', ...READ_ERRORS) },
+      },
+    },
+    '/reconciliation/unmatched/{lineId}/match': {
+      post: {
+        operationId: 'matchBankLine',
+        description:
+          "operator or admin. Applies the line's unapplied money to these invoices, oldest first, each up to its amount due, the rest on the last (as the statement's own matching). " +
+          'Once: a second request for the same line (at the same time too) is 409. An invoice that refuses its part (paid or voided meanwhile) sends the line back to the queue.',
+        parameters: lineParam,
+        requestBody: body(z.strictObject({ invoiceIds: z.array(z.string().min(1)).min(1).max(50) })),
+        responses: {
+          '200': json('the payments made', responseSchema(z.looseObject({ lineId: z.string(), status: z.enum(['applied', 'unmatched']), payments: z.array(payment) }))),
+          ...errors(...WRITE_ERRORS, '404', '409'),
+        },
+      },
+    },
+    '/reconciliation/unmatched/{lineId}/ignore': {
+      post: {
+        operationId: 'ignoreBankLine',
+        description: 'operator or admin. The line pays no invoice; it leaves the queue. Only an unmatched line (409 otherwise).',
+        parameters: lineParam,
+        requestBody: body(z.strictObject({ reason: z.string().min(1).max(1000) })),
+        responses: {
+          '200': json('the line, ignored', responseSchema(z.looseObject({ lineId: z.string(), status: z.literal('ignored'), reason: z.string() }))),
+          ...errors(...WRITE_ERRORS, '404', '409'),
         },
       },
     },

@@ -71,6 +71,14 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
     previewCustomer: track('previewCustomer', () => null),
     recordBillingRunProgress: track('recordBillingRunProgress', () => undefined),
     recordScheduledBillingRun: track('recordScheduledBillingRun', () => ({ status: 'running', inserted: true })),
+    // An empty statement, unless a test gives it lines (test/workflows/reconciliation.test.ts).
+    prepareStatementMatching: track('prepareStatementMatching', () => ({ lastSeq: 0 })),
+    matchBankLines: track('matchBankLines', () => ({ matched: 0, unmatched: 0, ignored: 0 })),
+    recordStatementMatched: track('recordStatementMatched', () => ({ matched: 0, unmatched: 0, ignored: 0 })),
+    applyBankLines: track('applyBankLines', () => ({ applied: 0, requeued: 0 })),
+    recordStatementDone: track('recordStatementDone', () => undefined),
+    claimBankLine: track('claimBankLine', () => null),
+    applyBankLine: track('applyBankLine', () => ({ status: null, payments: [] })),
   };
   for (const [name, fn] of Object.entries(overrides)) {
     (activities as Record<string, unknown>)[name] = track(name as keyof Activities, fn as (arg: unknown) => unknown);

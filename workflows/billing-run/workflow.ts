@@ -20,6 +20,7 @@ import { dbActivity } from '../activity-options';
 import { INVOICE_REVISION } from '../invoice/messages';
 import type { invoiceWorkflow } from '../invoice/workflow';
 import { type BillingRunInput, type BillingRunProgress, billingRunProgressQuery, cancelBillingRunSignal } from './messages';
+import { inWindows } from '../windows';
 
 const db = proxyActivities<Activities>(dbActivity);
 
@@ -174,16 +175,4 @@ async function startInvoice(input: BillingRunInput, made: RunInvoice): Promise<{
 
 function preview(input: BillingRunInput, group: Group): Promise<{ totalMinor: number } | null> {
   return db.previewCustomer({ runId: input.runId, period: input.period, group });
-}
-
-/** Runs `work` over `items` with at most `size` at once, in order of start (deterministic). */
-async function inWindows<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, lane));
 }
