@@ -146,7 +146,8 @@ export function createEmailActivities(deps: MailDeps) {
         invoiceId: doc.invoiceId,
         step: `approval-${args.kind}-${submissions + 1}`,
         to: args.kind === 'request' ? deps.approvers.notify : deps.approvers.escalateTo,
-        email: await renderApprovalEmail(doc, args.kind, args.waitingSince),
+        // Approvers review it in their inbox (/app/approvals), straight at the invoice.
+        email: await renderApprovalEmail({ ...doc, url: `${deps.publicBaseUrl}/app/approvals#invoice-${doc.invoiceId}` }, args.kind, args.waitingSince),
         attachments: [],
       });
     }),

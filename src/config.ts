@@ -25,6 +25,8 @@ export interface Config {
   logLevel: string;
   approval: { notify: string; escalateTo: string; escalationAfter: string };
   invoiceNumberPrefix: string;
+  /** Who the customer's pages are from: the name in their header, and a logo file billflow serves itself (/pay/logo). */
+  company: { name: string; logoFile: string | undefined };
   /** Per minute: failed authentications per client IP, and writes per API key. */
   rateLimit: { authFailuresPerMinute: number; writesPerMinute: number };
   worker: {
@@ -112,6 +114,10 @@ const schema = z.object({
       }
     }, 'must be a positive ISO 8601 duration such as "P2D" or "PT4H"'),
   INVOICE_NUMBER_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1 to 10 capital letters or digits, e.g. "INV"').default('INV'),
+  COMPANY_NAME: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').default('billflow'),
+  COMPANY_LOGO_FILE: optionalString.pipe(
+    z.string().regex(/\.(png|jpe?g|svg|webp|gif)$/i, 'must be the path of a .png, .jpg, .svg, .webp or .gif file').optional(),
+  ),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
@@ -148,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: e.LOG_LEVEL,
     approval: { notify: e.APPROVERS_EMAIL, escalateTo: e.APPROVAL_ESCALATION_EMAIL, escalationAfter: e.APPROVAL_ESCALATION_AFTER },
     invoiceNumberPrefix: e.INVOICE_NUMBER_PREFIX,
+    company: { name: e.COMPANY_NAME, logoFile: e.COMPANY_LOGO_FILE },
     rateLimit: { authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE, writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE },
     worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, smtpConnections: e.SMTP_MAX_CONNECTIONS },
   });

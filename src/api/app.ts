@@ -14,6 +14,7 @@ import { createBankStatementService } from '../services/bank-statements';
 import { createInvoiceService } from '../services/invoices';
 import { createStripeClient } from '../services/stripe';
 import { payPageRoutes } from '../web/pay/routes';
+import { appPageRoutes } from '../web/app/routes';
 import { stripeWebhookRoutes } from './webhooks/stripe';
 import { createSubscriptionService } from '../services/subscriptions';
 import { createReportService } from '../services/reports';
@@ -38,7 +39,7 @@ import { reportRoutes } from './reports/routes';
 import { creditNoteRoutes } from './credit-notes/routes';
 
 export interface ApiDeps {
-  config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom' | 'rateLimit' | 'stripe'>;
+  config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom' | 'rateLimit' | 'stripe' | 'company'>;
   sql: Sql;
   temporal: TemporalClient;
   logger: Logger;
@@ -70,8 +71,19 @@ export function createApp(deps: ApiDeps): Express {
   // signature), and before the JSON gate and parser (a form post; the raw body the signature covers).
   const stripe = createStripeClient(deps.config.stripe);
   const invoices = createInvoiceService(deps.sql, deps.temporal.client, deps.config);
-  app.use(payPageRoutes({ sql: deps.sql, pdf: (id) => invoices.pdf(id), stripe, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger }));
+  app.use(payPageRoutes({ sql: deps.sql, pdf: (id) => invoices.pdf(id), stripe, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger, company: deps.config.company }));
   app.use(stripeWebhookRoutes({ sql: deps.sql, invoices, stripe, webhookSecret: deps.config.stripe.webhookSecret, logger: deps.logger }));
+  // The pages for people: a session cookie instead of a key, urlencoded forms with a CSRF token.
+  app.use(
+    appPageRoutes({
+      sql: deps.sql,
+      invoices,
+      apiKeys: deps.config.apiKeys,
+      authFailureGate: limits.authFailureGate,
+      countAuthFailure: limits.countAuthFailure,
+      logger: deps.logger,
+    }),
+  );
   app.use(limits.authFailureGate);
   app.use((req, _res, next) => {
     // Writes take JSON only, but for the imports, which stream CSV (and answer 415 themselves).

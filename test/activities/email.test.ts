@@ -33,6 +33,8 @@ let db: TestDatabase;
 let smtp: SMTPServer;
 let smtpPort: number;
 const received: string[] = [];
+/** Each accepted message as it arrived (headers and body), in order. */
+const messages: string[] = [];
 let invoiceCount = 0;
 
 beforeAll(async () => {
@@ -48,9 +50,11 @@ beforeAll(async () => {
       callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
     },
     onData(stream, session, callback) {
-      stream.on('data', () => undefined);
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         received.push(...session.envelope.rcptTo.map((r) => r.address));
+        messages.push(Buffer.concat(chunks).toString('utf8'));
         callback();
       });
     },
@@ -180,5 +184,17 @@ describe('sending an email', () => {
     expect(first.messageId).toBe(`<${state.draft.id}.invoice@billflow>`);
     expect(received.filter((to) => to === 'ada@customer.test')).toHaveLength(1);
     expect(await findDelivery(db.sql, state.draft.id, 'invoice')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  test('when approvers are asked to approve, then the email links straight to the invoice in their inbox', async () => {
+    const { state, customer } = await issuedInvoice('ada@customer.test');
+    const pending: InvoiceState = { ...state, status: 'pending_approval', number: null, issuedAt: null };
+    await new MockActivityEnvironment({ attempt: 1 }, { logger }).run(() =>
+      activities(smtpPort).notifyApprovers({ state: pending, customer, kind: 'request', waitingSince: new Date().toISOString() }),
+    );
+    expect(received).toContain('approvers@acme.test');
+    // Quoted-printable may wrap the line: unwrap soft line breaks before looking for the link.
+    const last = (messages[messages.length - 1] ?? '').replace(/=\r?\n/g, '');
+    expect(last).toContain(`https://billing.example.com/app/approvals#invoice-${state.draft.id}`);
   });
 });

@@ -106,13 +106,13 @@ export async function startBillflow(options: { sql: Sql; databaseUrl: string; en
   };
 }
 
-/** A fresh database and a running billflow for one test file, stopped after its last test. */
-export function useBillflow(): () => { db: TestDatabase; app: Billflow } {
+/** A fresh database and a running billflow for one test file, stopped after its last test; `env` adds to its configuration. */
+export function useBillflow(options: { env?: Record<string, string> } = {}): () => { db: TestDatabase; app: Billflow } {
   let db: TestDatabase | undefined;
   let app: Billflow | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await startBillflow({ sql: db.sql, databaseUrl: db.url });
+    app = await startBillflow({ sql: db.sql, databaseUrl: db.url, env: options.env });
   });
   afterAll(async () => {
     await app?.stop();

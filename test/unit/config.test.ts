@@ -40,6 +40,16 @@ describe('config', () => {
     expect(() => loadConfig({ ...base, ...override })).toThrow(message);
   });
 
+  test('when COMPANY_NAME and COMPANY_LOGO_FILE are set, then the pay page takes them; unset, billflow and no logo', () => {
+    expect(loadConfig(base).company).toEqual({ name: 'billflow', logoFile: undefined });
+    expect(loadConfig({ ...base, COMPANY_NAME: ' Muster GmbH ', COMPANY_LOGO_FILE: '/etc/billflow/logo.svg' }).company).toEqual({
+      name: 'Muster GmbH',
+      logoFile: '/etc/billflow/logo.svg',
+    });
+    expect(() => loadConfig({ ...base, COMPANY_NAME: ' ' })).toThrow(/COMPANY_NAME must not be empty/);
+    expect(() => loadConfig({ ...base, COMPANY_LOGO_FILE: '/etc/logo.exe' })).toThrow(/COMPANY_LOGO_FILE must be the path of a \.png/);
+  });
+
   test('when BILLFLOW_API_KEYS is missing, then the error says it is required', () => {
     expect(() => loadConfig({})).toThrow(/BILLFLOW_API_KEYS is required/);
   });

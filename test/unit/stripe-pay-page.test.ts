@@ -41,16 +41,36 @@ describe('howToPay', () => {
 
 describe('renderPayPage', () => {
   test('when customer text holds markup, then the page shows it as text', () => {
-    const page = renderPayPage({ invoice: invoice(), how: 'card', path: '/pay/abc', checkout: null });
-    expect(page).not.toContain('<img');
+    const page = renderPayPage({ invoice: invoice(), how: 'card', path: '/pay/abc', checkout: null, company: { name: 'Muster & Co', hasLogo: true } });
+    expect(page).not.toContain('<img src=x');
     expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(page).toContain('Hosting &quot;gold&quot; &amp; support');
     expect(page).toContain('Pay EUR 79.00');
     expect(page).toContain('−EUR 40.00');
   });
 
+  test('when the customer writes German, then the page is in German with German amounts and dates, and its lang says so', () => {
+    const page = renderPayPage({ invoice: invoice({ customerLocale: 'de-AT' }), how: 'bank_transfer', path: '/pay/abc', checkout: null, company: { name: 'Muster GmbH', hasLogo: false } });
+    expect(page).toContain('<html lang="de-AT">');
+    expect(page).toContain('<h1>Rechnung INV-2026-000001</h1>');
+    expect(page).toContain('Rechnungsdatum 01.03.2026 · fällig am 31.03.2026');
+    // Austrian German puts the euro sign first.
+    expect(page).toMatch(/id="amount-due">€\u00a079,00</);
+    expect(page).toContain('<h2 id="how-to-pay">Zahlung per Überweisung</h2>');
+    expect(page).toContain('<p class="brand">Muster GmbH</p>');
+    expect(page).not.toContain('/pay/logo');
+  });
+
+  test('when the customer writes a language billflow does not, then the page is in English', () => {
+    const page = renderPayPage({ invoice: invoice({ customerLocale: 'fr-FR' }), how: 'card', path: '/pay/abc', checkout: 'success', company: { name: 'billflow', hasLogo: true } });
+    expect(page).toContain('<html lang="en">');
+    expect(page).toContain('id="amount-due">EUR 79.00<');
+    expect(page).toContain('<img src="/pay/logo" alt="">');
+    expect(page).toContain('Thank you. Your payment is being processed');
+  });
+
   test('when the page is rendered, then its CSP allows exactly its inline style and no script', () => {
-    const page = renderPayPage({ invoice: invoice(), how: 'bank_transfer', path: '/pay/abc', checkout: 'cancelled' });
+    const page = renderPayPage({ invoice: invoice(), how: 'bank_transfer', path: '/pay/abc', checkout: 'cancelled', company: { name: 'billflow', hasLogo: false } });
     const style = /<style>([\s\S]*?)<\/style>/.exec(page)?.[1] ?? '';
     expect(payPageCsp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
     expect(payPageCsp).toContain("default-src 'none'");

@@ -1,0 +1,180 @@
+import type { UpdateDefinition } from '@temporalio/common';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
+import { approveUpdate, type DecisionCommand, rejectUpdate, requestChangesUpdate } from '../../../workflows/invoice/messages';
+import { keyMatcher } from '../../api/auth';
+import { OUTAGE_RETRY_AFTER_SECONDS, outageOf } from '../../api/outage';
+import type { ApiKey } from '../../config';
+import type { Sql } from '../../db/client';
+import { findCustomer } from '../../db/customers';
+import type { InvoiceState } from '../../domain/invoice';
+import { AppError, ErrorCode } from '../../errors';
+import type { Logger } from '../../logger';
+import type { InvoiceService } from '../../services/invoices';
+import { assertCsrf } from './csrf';
+import { renderInbox, DECIDERS, type InboxItem } from './inbox-page';
+import { errorPage, type Notice, STYLESHEET } from './layout';
+import { renderLoginPage } from './login-page';
+import { currentSession, endSession, LOGIN_COOKIE, loadSession, loginFormToken, readCookie, sessionOf, startSession } from './session';
+
+export interface AppPageDeps {
+  sql: Sql;
+  invoices: InvoiceService;
+  apiKeys: readonly ApiKey[];
+  /** The api's failed-authentication budget (src/api/rate-limit.ts): a wrong key here counts as one there. */
+  authFailureGate: RequestHandler;
+  countAuthFailure: ErrorRequestHandler;
+  logger: Logger;
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+};
+const statusOf = (error: AppError): number => STATUS[error.code] ?? 500;
+
+const INBOX_LIMIT = 50;
+
+const DECISIONS: Record<string, { update: UpdateDefinition<InvoiceState, [DecisionCommand]>; field: 'comment' | 'reason'; done: string }> = {
+  approve: { update: approveUpdate, field: 'comment', done: 'approved' },
+  reject: { update: rejectUpdate, field: 'reason', done: 'rejected' },
+  'request-changes': { update: requestChangesUpdate, field: 'reason', done: 'sent back for changes' },
+};
+
+const formText = (req: Request, field: string): string | null => {
+  const value = (req.body as Record<string, unknown> | undefined)?.[field];
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
+};
+
+/**
+ * The pages for people under /app: sign-in with an API key into a session cookie, and the approvals
+ * inbox. Mounted before the api's JSON gate and key authentication: forms post urlencoded bodies and
+ * the session, not a bearer key, says who is asking. Changes go through the invoice service's
+ * commands, as the api's; every post carries the session's CSRF token.
+ */
+export function appPageRoutes(deps: AppPageDeps): Router {
+  const router = Router();
+  const match = keyMatcher(deps.apiKeys);
+  router.get('/app/style.css', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').type('text/css').send(STYLESHEET);
+  });
+  router.use('/app', express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 20 }), loadSession(deps.sql));
+
+  router.get('/app', (_req, res) => {
+    res.redirect(303, currentSession(res) ? '/app/approvals' : '/app/login');
+  });
+
+  router.get('/app/login', (req, res) => {
+    if (currentSession(res)) {
+      res.redirect(303, '/app/approvals');
+      return;
+    }
+    res.type('html').send(renderLoginPage({ csrfToken: loginFormToken(req, res), error: null }));
+  });
+
+  /** A refused sign-in shows the form again, with why (and the status: 401, 403 or 429). */
+  const loginRefused: ErrorRequestHandler = (error: unknown, req, res, next) => {
+    if (!(error instanceof AppError) || res.headersSent) {
+      next(error);
+      return;
+    }
+    const message = error.code === ErrorCode.rateLimited ? 'Too many failed sign-ins from this address. Please wait a minute and try again.' : error.message;
+    res.status(statusOf(error)).type('html').send(renderLoginPage({ csrfToken: loginFormToken(req, res), error: message }));
+  };
+
+  router.post(
+    '/app/login',
+    deps.authFailureGate,
+    async (req: Request, res: Response) => {
+      assertCsrf(req, readCookie(req, LOGIN_COOKIE));
+      const key = deps.apiKeys[match(formText(req, 'apiKey') ?? '')];
+      if (!key) throw new AppError({ code: ErrorCode.unauthorized, message: 'That API key is not valid.' });
+      await startSession(deps.sql, req, res, { principal: key.principal, role: key.role });
+      res.redirect(303, '/app/approvals');
+    },
+    deps.countAuthFailure,
+    loginRefused,
+  );
+
+  router.post('/app/logout', async (req, res) => {
+    assertCsrf(req, sessionOf(res).csrfToken);
+    await endSession(deps.sql, req, res);
+    res.redirect(303, '/app/login');
+  });
+
+  const inbox = async (res: Response, notice: Notice | null, status = 200) => {
+    const session = sessionOf(res);
+    const pending = await deps.invoices.list({ status: 'pending_approval', customerId: null, limit: INBOX_LIMIT + 1, after: null });
+    const shown = pending.slice(0, INBOX_LIMIT);
+    const names = new Map<string, string>();
+    const items: InboxItem[] = [];
+    for (const summary of shown) {
+      // The list has no lines; each invoice is read whole, as GET /invoices/:id reads it.
+      const loaded = await deps.invoices.load(summary.draft.id);
+      if (!loaded || loaded.invoice.status !== 'pending_approval') continue;
+      const customerId = loaded.invoice.draft.customerId;
+      if (!names.has(customerId)) names.set(customerId, (await findCustomer(deps.sql, customerId))?.name ?? customerId);
+      items.push({ invoice: loaded.invoice, customerName: names.get(customerId) ?? customerId });
+    }
+    res.status(status).type('html').send(renderInbox({ items, more: pending.length > INBOX_LIMIT, session, notice }));
+  };
+
+  router.get('/app/approvals', async (_req, res) => {
+    await inbox(res, null);
+  });
+
+  router.post('/app/approvals/:id/:decision', async (req, res) => {
+    const session = sessionOf(res);
+    assertCsrf(req, session.csrfToken);
+    const id = req.params.id;
+    const decision = DECISIONS[req.params.decision];
+    if (!decision) throw new AppError({ code: ErrorCode.notFound, message: 'There is no such decision.' });
+    try {
+      if (!DECIDERS.includes(session.role)) {
+        throw new AppError({ code: ErrorCode.forbidden, message: `Your role (${session.role}) may not decide on approvals; it needs admin or approver.` });
+      }
+      const state = await deps.invoices.command(id, decision.update, { principal: session.principal, role: session.role, reason: formText(req, decision.field) });
+      const number = state.number ? `, number ${state.number}` : '';
+      await inbox(res, { kind: 'ok', text: `Invoice ${id} ${decision.done}: it is now ${state.status.replace(/_/g, ' ')}${number}.` });
+    } catch (error) {
+      if (!(error instanceof AppError) || outageOf(error) !== null) throw error;
+      await inbox(res, { kind: 'error', text: `Invoice ${id} was not changed: ${error.message}` }, statusOf(error));
+    }
+  });
+
+  router.use('/app', () => {
+    throw new AppError({ code: ErrorCode.notFound, message: 'There is no such page.' });
+  });
+  router.use('/app', appErrorPage(deps.logger));
+  return router;
+}
+
+/** Errors under /app as pages: people without a session are sent to sign in; the rest read why. */
+function appErrorPage(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res: Response, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const session = currentSession(res);
+    res.type('html');
+    if (error instanceof AppError && error.code === ErrorCode.unauthorized && req.method === 'GET') {
+      res.redirect(303, '/app/login');
+      return;
+    }
+    if (error instanceof AppError && error.code !== ErrorCode.internal) {
+      const status = statusOf(error);
+      const title = status === 401 ? 'Please sign in' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Not done';
+      res.status(status).send(errorPage(title, error.message, status === 401 ? null : session));
+      return;
+    }
+    const outage = outageOf(error) !== null;
+    logger.error({ err: error }, outage ? 'app page: a dependency is unavailable' : 'app page failed');
+    if (outage) res.set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+    res.status(outage ? 503 : 500).send(errorPage('Please try again shortly', 'This page is not available right now. Please try again in a few moments.', session));
+  };
+}
