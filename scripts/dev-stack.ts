@@ -79,6 +79,8 @@ async function main(): Promise<void> {
     stops.push({ name: 'Temporal dev server', stop: temporal.stop });
     env.TEMPORAL_ADDRESS = temporal.address;
     uiUrl = temporal.uiUrl;
+    // The pages under /app link each invoice to its workflow in this Web UI.
+    if (uiUrl && !env.TEMPORAL_UI_URL) env.TEMPORAL_UI_URL = uiUrl;
   }
   if (!process.env.DATABASE_URL) {
     say(`starting the embedded PostgreSQL (data in .data/postgres, port ${EMBEDDED_PG_PORT})`);

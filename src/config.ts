@@ -20,6 +20,8 @@ export interface Config {
   smtpUrl: string;
   mailFrom: string;
   publicBaseUrl: string;
+  /** The Temporal Web UI, for links from the pages under /app to an invoice's workflow; unset: no links. */
+  temporalUiUrl: string | undefined;
   apiKeys: readonly ApiKey[];
   stripe: { secretKey: string | undefined; apiBase: string | undefined; webhookSecret: string | undefined };
   logLevel: string;
@@ -96,6 +98,7 @@ const schema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
   MAIL_FROM: z.string().trim().min(3).default('billflow <billing@billflow.localhost>'),
   PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
+  TEMPORAL_UI_URL: optionalString.pipe(url(['http:', 'https:']).optional()),
   BILLFLOW_API_KEYS: apiKeyList,
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_API_BASE: optionalString.pipe(url(['http:', 'https:']).optional()),
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+    temporalUiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
     apiKeys: e.BILLFLOW_API_KEYS,
     stripe: { secretKey: e.STRIPE_SECRET_KEY, apiBase: e.STRIPE_API_BASE, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
     logLevel: e.LOG_LEVEL,

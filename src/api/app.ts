@@ -39,7 +39,7 @@ import { reportRoutes } from './reports/routes';
 import { creditNoteRoutes } from './credit-notes/routes';
 
 export interface ApiDeps {
-  config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom' | 'rateLimit' | 'stripe' | 'company'>;
+  config: Pick<Config, 'apiKeys' | 'temporal' | 'approval' | 'invoiceNumberPrefix' | 'publicBaseUrl' | 'mailFrom' | 'rateLimit' | 'stripe' | 'company' | 'temporalUiUrl'>;
   sql: Sql;
   temporal: TemporalClient;
   logger: Logger;
@@ -82,8 +82,15 @@ export function createApp(deps: ApiDeps): Express {
       authFailureGate: limits.authFailureGate,
       countAuthFailure: limits.countAuthFailure,
       logger: deps.logger,
+      config: deps.config,
+      billingRuns: createBillingRunService(deps.sql, deps.temporal.client, deps.config),
+      bankStatements: createBankStatementService(deps.sql, deps.temporal.client, deps.config),
     }),
   );
+  // Browsers ask for it on every page, with no key: it is not a failed sign-in (and would lock people out).
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   app.use(limits.authFailureGate);
   app.use((req, _res, next) => {
     // Writes take JSON only, but for the imports, which stream CSV (and answer 415 themselves).

@@ -199,6 +199,8 @@ export interface InvoiceFilter {
   customerId: string | null;
   /** Only the invoices of this billing run. */
   billingRunId?: string | null;
+  /** Only the invoices still unpaid (open, overdue, disputed) whose due date is before this time. */
+  overdueAt?: string | null;
   limit: number;
   after: PageCursor | null;
 }
@@ -214,6 +216,7 @@ export async function listInvoices(sql: Sql, f: InvoiceFilter): Promise<(Invoice
     where ${f.status ? sql`i.status = ${f.status}` : sql`true`}
       and ${f.customerId ? sql`i.customer_id = ${f.customerId}` : sql`true`}
       and ${f.billingRunId ? sql`i.billing_run_id = ${f.billingRunId}` : sql`true`}
+      and ${f.overdueAt ? sql`i.status in ('open', 'overdue', 'disputed') and i.due_at < ${f.overdueAt}` : sql`true`}
       and ${f.after ? sql`(i.created_at, i.id) > (${f.after.createdAt}, ${f.after.id})` : sql`true`}
     order by i.created_at, i.id
     limit ${f.limit}`;

@@ -78,6 +78,13 @@ describe('rate limits', () => {
     expect(reads.every((r) => r.status === 200)).toBe(true);
   });
 
+  test("when a browser asks for /favicon.ico on every page, then it is not a failed sign-in: the address keeps its budget", async () => {
+    const app = await billflow({ RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' });
+    const icons = await Promise.all(Array.from({ length: 10 }, () => app.http('GET', '/favicon.ico', { key: null })));
+    expect(icons.map((r) => r.status)).toEqual(Array.from({ length: 10 }, () => 204));
+    expect((await app.http('GET', '/customers?limit=1', { key: TEST_KEYS.viewer })).status).toBe(200);
+  });
+
   test('when one key sends more writes than its budget, then the excess gets 429 with Retry-After, reads still pass, and other keys still write', async () => {
     const app = await billflow({ RATE_LIMIT_WRITES_PER_MINUTE: '5' });
     const writes = [];

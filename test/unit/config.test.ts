@@ -50,6 +50,13 @@ describe('config', () => {
     expect(() => loadConfig({ ...base, COMPANY_LOGO_FILE: '/etc/logo.exe' })).toThrow(/COMPANY_LOGO_FILE must be the path of a \.png/);
   });
 
+  test('when TEMPORAL_UI_URL is set, then the pages link there (no trailing slash); unset or empty, no links; not a URL, start-up fails', () => {
+    expect(loadConfig(base).temporalUiUrl).toBeUndefined();
+    expect(loadConfig({ ...base, TEMPORAL_UI_URL: '' }).temporalUiUrl).toBeUndefined();
+    expect(loadConfig({ ...base, TEMPORAL_UI_URL: ' http://127.0.0.1:8233/ ' }).temporalUiUrl).toBe('http://127.0.0.1:8233');
+    expect(() => loadConfig({ ...base, TEMPORAL_UI_URL: 'temporal-ui' })).toThrow(/TEMPORAL_UI_URL must be a URL starting with http:/);
+  });
+
   test('when BILLFLOW_API_KEYS is missing, then the error says it is required', () => {
     expect(() => loadConfig({})).toThrow(/BILLFLOW_API_KEYS is required/);
   });

@@ -14,6 +14,8 @@ body{margin:0;background:#f4f5f7;color:#1f2933;font:16px/1.5 system-ui,-apple-sy
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:1}
 header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;background:#1f4e79;color:#fff;padding:.75rem 1rem}
 header a{color:#fff}
+ul.nav{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;margin:0;padding:0}
+svg.chart{display:block;max-width:100%;height:auto}
 header form{display:inline}
 .brand{font-weight:700;font-size:1.1rem}
 main{max-width:60rem;margin:0 auto;padding:1rem}
@@ -22,10 +24,11 @@ h2{font-size:1.2rem;margin:0 0 .5rem}
 .card{background:#fff;border-radius:8px;padding:1.25rem;margin-bottom:1rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .muted{color:#52606d;font-size:.9rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:.5rem 0}
-dl.facts dt{font-weight:600}dl.facts dd{margin:0}
+dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
 table{width:100%;border-collapse:collapse;margin:.5rem 0}
 th,td{padding:.35rem .5rem .35rem 0;text-align:left;vertical-align:top;border-bottom:1px solid #e5e7eb}
-td.n,th.n{text-align:right;white-space:nowrap}
+td.n,th.n{text-align:right}td.n{white-space:nowrap}td:not(.n){overflow-wrap:anywhere}
+@media (max-width:30rem){main{padding:.5rem}.card{padding:.75rem}td.n{white-space:normal}}
 .actions{display:flex;flex-wrap:wrap;gap:1rem;margin-top:1rem}
 .actions form{flex:1 1 14rem;border:1px solid #d2d6dc;border-radius:6px;padding:.75rem}
 label{display:block;font-weight:600;margin-bottom:.25rem}
@@ -66,10 +69,16 @@ export function page(title: string, body: Html, session: WebSession | null): str
 <meta name="robots" content="noindex">
 <title>${title} · billflow</title>
 <link rel="stylesheet" href="/app/style.css">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
-<header><span class="brand">billflow</span>${who}</header>
+<header><span class="brand">billflow</span>${session ? html`<nav aria-label="Main"><ul class="nav">
+<li><a href="/app/dashboard">Receivables</a></li>
+<li><a href="/app/invoices">Invoices</a></li>
+<li><a href="/app/billing-runs">Billing runs</a></li>
+<li><a href="/app/reconciliation">Reconciliation</a></li>
+</ul></nav>` : null}${who}</header>
 <main id="main">${body}</main>
 </body>
 </html>

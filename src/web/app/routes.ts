@@ -3,17 +3,23 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import { approveUpdate, type DecisionCommand, rejectUpdate, requestChangesUpdate } from '../../../workflows/invoice/messages';
 import { keyMatcher } from '../../api/auth';
 import { OUTAGE_RETRY_AFTER_SECONDS, outageOf } from '../../api/outage';
-import type { ApiKey } from '../../config';
+import type { ApiKey, Config } from '../../config';
 import type { Sql } from '../../db/client';
 import { findCustomer } from '../../db/customers';
 import type { InvoiceState } from '../../domain/invoice';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import type { InvoiceService } from '../../services/invoices';
+import type { BankStatementService } from '../../services/bank-statements';
+import type { BillingRunService } from '../../services/billing-runs';
+import { billingRunPages } from './billing-runs';
 import { assertCsrf } from './csrf';
+import { dashboardRoutes } from './dashboard';
 import { renderInbox, DECIDERS, type InboxItem } from './inbox-page';
+import { invoicePageRoutes } from './invoices';
 import { errorPage, type Notice, STYLESHEET } from './layout';
 import { renderLoginPage } from './login-page';
+import { reconciliationPages } from './reconciliation';
 import { currentSession, endSession, LOGIN_COOKIE, loadSession, loginFormToken, readCookie, sessionOf, startSession } from './session';
 
 export interface AppPageDeps {
@@ -24,6 +30,11 @@ export interface AppPageDeps {
   authFailureGate: RequestHandler;
   countAuthFailure: ErrorRequestHandler;
   logger: Logger;
+  /** The billing runs and reconciliation pages: the same services as the api's routes. */
+  billingRuns: BillingRunService;
+  bankStatements: BankStatementService;
+  /** What the invoices pages link to: the Temporal Web UI (and namespace), and the credit notes' sender. */
+  config: Pick<Config, 'temporal' | 'temporalUiUrl' | 'publicBaseUrl' | 'mailFrom'>;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -146,6 +157,9 @@ export function appPageRoutes(deps: AppPageDeps): Router {
     }
   });
 
+  router.use(dashboardRoutes(deps));
+  router.use(invoicePageRoutes(deps));
+  router.use(billingRunPages({ sql: deps.sql, runs: deps.billingRuns }), reconciliationPages({ statements: deps.bankStatements }));
   router.use('/app', () => {
     throw new AppError({ code: ErrorCode.notFound, message: 'There is no such page.' });
   });
