@@ -28,7 +28,7 @@ dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
 table{width:100%;border-collapse:collapse;margin:.5rem 0}
 th,td{padding:.35rem .5rem .35rem 0;text-align:left;vertical-align:top;border-bottom:1px solid #e5e7eb}
 td.n,th.n{text-align:right}td.n{white-space:nowrap}td:not(.n){overflow-wrap:anywhere}
-@media (max-width:30rem){main{padding:.5rem}.card{padding:.75rem}td.n{white-space:normal}}
+@media (max-width:30rem){main{padding:.5rem}.card{padding:.75rem}td.n{white-space:normal}table{font-size:.8125rem}th,td{padding-right:.3rem}th,td.n,li{overflow-wrap:anywhere}}
 .actions{display:flex;flex-wrap:wrap;gap:1rem;margin-top:1rem}
 .actions form{flex:1 1 14rem;border:1px solid #d2d6dc;border-radius:6px;padding:.75rem}
 label{display:block;font-weight:600;margin-bottom:.25rem}
