@@ -1,6 +1,7 @@
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
 import { eventually } from '../support/eventually';
 import type { TestDatabase } from '../support/database';
+import { Visitor } from '../support/visitor';
 
 /**
  * The pages under /app over real HTTP (no browser), against the real stack: sign-in into a session
@@ -13,41 +14,7 @@ beforeAll(() => {
   ({ db, app } = stack());
 });
 
-interface Page {
-  status: number;
-  location: string | null;
-  setCookies: string[];
-  html: string;
-}
 
-/** A browser's part that matters here: a cookie jar, no redirects followed, forms posted urlencoded. */
-class Visitor {
-  readonly cookies = new Map<string, string>();
-
-  async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Page> {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    const setCookies = response.headers.getSetCookie();
-    for (const cookie of setCookies) {
-      const [pair = ''] = cookie.split(';');
-      const at = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-      if (value === '' || /Expires=Thu, 01 Jan 1970/i.test(cookie)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return { status: response.status, location: response.headers.get('location'), setCookies, html: await response.text() };
-  }
-
-  get = (path: string) => this.request('GET', path);
-  post = (path: string, form: Record<string, string>) => this.request('POST', path, form);
-}
 
 const csrfOf = (html: string): string => {
   const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
@@ -56,7 +23,7 @@ const csrfOf = (html: string): string => {
 };
 
 async function signedIn(key: string): Promise<{ visitor: Visitor; csrf: string; inbox: string }> {
-  const visitor = new Visitor();
+  const visitor = new Visitor(() => app.url);
   const form = await visitor.get('/app/login');
   const login = await visitor.post('/app/login', { _csrf: csrfOf(form.html), apiKey: key });
   expect(login.status).toBe(303);
@@ -88,7 +55,7 @@ const invoiceNow = async (id: string) => (await app.http('GET', `/invoices/${id}
 
 describe('sign-in', () => {
   test('when a person signs in with a valid key, then a session cookie (HttpOnly, SameSite, no key in it) shows who they are', async () => {
-    const visitor = new Visitor();
+    const visitor = new Visitor(() => app.url);
     const form = await visitor.get('/app/login');
     expect(form.status).toBe(200);
     expect(form.html).toContain('<html lang="en">');
@@ -114,7 +81,7 @@ describe('sign-in', () => {
   });
 
   test('when a sign-in posts without the form token, then it is refused and no session starts', async () => {
-    const visitor = new Visitor();
+    const visitor = new Visitor(() => app.url);
     await visitor.get('/app/login');
     const refused = await visitor.post('/app/login', { apiKey: TEST_KEYS.approver });
     expect(refused.status).toBe(403);
@@ -122,7 +89,7 @@ describe('sign-in', () => {
   });
 
   test('when nobody is signed in, then the inbox sends them to sign in and a post is refused', async () => {
-    const visitor = new Visitor();
+    const visitor = new Visitor(() => app.url);
     const page = await visitor.get('/app/approvals');
     expect(page.status).toBe(303);
     expect(page.location).toBe('/app/login');
@@ -137,7 +104,7 @@ describe('sign-in', () => {
     expect(out.location).toBe('/app/login');
     expect(visitor.cookies.has('billflow_session')).toBe(false);
 
-    const replay = new Visitor();
+    const replay = new Visitor(() => app.url);
     replay.cookies.set('billflow_session', old);
     expect((await replay.get('/app/approvals')).location).toBe('/app/login');
     const c = await customer('Signed Out GmbH');
@@ -263,7 +230,7 @@ describe('approvals inbox', () => {
 // Last: it spends the address's failed-authentication budget, which the api shares.
 describe('failed sign-ins', () => {
   test('when an address fails to sign in too often, then it is refused even with a valid key, as the api refuses it', async () => {
-    const visitor = new Visitor();
+    const visitor = new Visitor(() => app.url);
     let form = await visitor.get('/app/login');
     const budget = app.config.rateLimit.authFailuresPerMinute;
     // Earlier tests spent some of the budget already: guess until refused, never beyond it.

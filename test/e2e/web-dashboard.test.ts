@@ -1,5 +1,6 @@
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
 import { eventually } from '../support/eventually';
+import { Visitor } from '../support/visitor';
 
 /**
  * The receivables dashboard (/app/dashboard) over real HTTP, signed in as a viewer: its figures are
@@ -22,36 +23,7 @@ const NOW = Date.now();
 const at = (ms: number) => new Date(ms).toISOString();
 const csv = (...lines: string[]) => `${lines.join('\r\n')}\r\n`;
 
-interface Page {
-  status: number;
-  location: string | null;
-  html: string;
-}
 
-/** A cookie jar, no redirects followed, forms posted urlencoded. */
-class Visitor {
-  readonly cookies = new Map<string, string>();
-
-  async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Page> {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair = ''] = cookie.split(';');
-      const eq = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, eq), pair.slice(eq + 1)];
-      if (value === '' || /Expires=Thu, 01 Jan 1970/i.test(cookie)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return { status: response.status, location: response.headers.get('location'), html: await response.text() };
-  }
-}
 
 const csrfOf = (html: string): string => {
   const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
@@ -60,7 +32,7 @@ const csrfOf = (html: string): string => {
 };
 
 async function signedIn(key: string): Promise<Visitor> {
-  const visitor = new Visitor();
+  const visitor = new Visitor(() => app.url);
   const form = await visitor.request('GET', '/app/login');
   const login = await visitor.request('POST', '/app/login', { _csrf: csrfOf(form.html), apiKey: key });
   expect(login.status).toBe(303);
@@ -208,7 +180,7 @@ describe('the receivables dashboard', () => {
   });
 
   test('when nobody is signed in, then the dashboard sends them to sign in', async () => {
-    const page = await new Visitor().request('GET', '/app/dashboard?currency=NOK');
+    const page = await new Visitor(() => app.url).request('GET', '/app/dashboard?currency=NOK');
     expect(page.status).toBe(303);
     expect(page.location).toBe('/app/login');
   });

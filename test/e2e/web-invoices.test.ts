@@ -1,6 +1,7 @@
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
 import { eventually } from '../support/eventually';
 import { monthsOfOwnYear } from '../support/periods';
+import { Visitor } from '../support/visitor';
 
 /**
  * The invoices pages under /app over real HTTP (no browser), against the real stack, signed in as a
@@ -12,41 +13,7 @@ const stack = useBillflow({ env: { TEMPORAL_UI_URL: `${TEMPORAL_UI_URL}/` } });
 let app: Billflow;
 const month = monthsOfOwnYear();
 
-interface Page {
-  status: number;
-  location: string | null;
-  type: string | null;
-  html: string;
-  bytes: Buffer;
-}
 
-/** A browser's part that matters here: a cookie jar, no redirects followed, forms posted urlencoded. */
-class Visitor {
-  readonly cookies = new Map<string, string>();
-
-  async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Page> {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair = ''] = cookie.split(';');
-      const at = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-      if (value === '' || /Expires=Thu, 01 Jan 1970/i.test(cookie)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    const bytes = Buffer.from(await response.arrayBuffer());
-    return { status: response.status, location: response.headers.get('location'), type: response.headers.get('content-type'), html: bytes.toString('utf8'), bytes };
-  }
-
-  get = (path: string) => this.request('GET', path);
-}
 
 const csrfOf = (html: string): string => {
   const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
@@ -55,7 +22,7 @@ const csrfOf = (html: string): string => {
 };
 
 async function signedIn(key: string): Promise<Visitor> {
-  const visitor = new Visitor();
+  const visitor = new Visitor(() => app.url);
   const form = await visitor.get('/app/login');
   const login = await visitor.request('POST', '/app/login', { _csrf: csrfOf(form.html), apiKey: key });
   expect(login.status).toBe(303);
@@ -249,7 +216,7 @@ describe('without a session', () => {
   test.each([['/app/invoices'], ['/app/invoices/inv_x'], ['/app/invoices/inv_x/pdf'], ['/app/invoices/inv_x/credit-notes/CN-1/pdf']])(
     'when %s is opened, then it redirects to sign-in and shows nothing',
     async (path) => {
-      const page = await new Visitor().get(path.replace('inv_x', paidId));
+      const page = await new Visitor(() => app.url).get(path.replace('inv_x', paidId));
       expect(page.status).toBe(303);
       expect(page.location).toBe('/app/login');
       expect(page.html).not.toContain(paidId);

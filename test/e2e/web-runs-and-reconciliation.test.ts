@@ -3,6 +3,7 @@ import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
 import { eventually } from '../support/eventually';
 import type { TestDatabase } from '../support/database';
 import { monthsOfOwnYear } from '../support/periods';
+import { Visitor } from '../support/visitor';
 
 /**
  * The billing runs pages and the reconciliation queue under /app over real HTTP (no browser),
@@ -18,45 +19,7 @@ beforeAll(() => {
 
 const month = monthsOfOwnYear();
 
-interface Page {
-  status: number;
-  location: string | null;
-  headers: Headers;
-  html: string;
-}
 
-/** A browser's part that matters here: a cookie jar, no redirects followed, forms posted urlencoded. */
-class Visitor {
-  readonly cookies = new Map<string, string>();
-
-  async request(method: 'GET' | 'POST', path: string, form?: [string, string][]): Promise<Page> {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair = ''] = cookie.split(';');
-      const at = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-      if (value === '' || /Expires=Thu, 01 Jan 1970/i.test(cookie)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return { status: response.status, location: response.headers.get('location'), headers: response.headers, html: await response.text() };
-  }
-
-  get = (path: string) => this.request('GET', path);
-  post = (path: string, form: Record<string, string | string[]>) =>
-    this.request(
-      'POST',
-      path,
-      Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]])),
-    );
-}
 
 const csrfOf = (html: string): string => {
   const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
@@ -65,7 +28,7 @@ const csrfOf = (html: string): string => {
 };
 
 async function signedIn(key: string): Promise<{ visitor: Visitor; csrf: string }> {
-  const visitor = new Visitor();
+  const visitor = new Visitor(() => app.url);
   const form = await visitor.get('/app/login');
   const login = await visitor.post('/app/login', { _csrf: csrfOf(form.html), apiKey: key });
   expect(login.status).toBe(303);
