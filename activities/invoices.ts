@@ -12,8 +12,8 @@ import {
   issueInvoiceWithSnapshot,
   reviseDraftInvoice,
 } from '../src/db/invoices';
-import { addCustomerCredit, applyPayment, type CreditEntry, customerCreditBalance, insertPayment } from '../src/db/payments';
-import { applyRefund } from '../src/db/refunds';
+import { addCustomerCredit, applyPayment, type CreditEntry, insertPayment } from '../src/db/payments';
+import { applyRefund, holdRefundCredit, releaseRefundCredit } from '../src/db/refunds';
 import type { ApprovalRecord, FeeRecord, InvoiceDraft, PaymentRecord } from '../src/domain/invoice';
 import { failPermanentlyOnBadData } from './database-failures';
 
@@ -51,9 +51,14 @@ export function createInvoiceActivities({ sql }: { sql: Sql }) {
       await applyPayment(sql, args);
     },
 
-    /** The customer's credit in the invoice's currency, which a refund spends first. */
-    async customerCreditBalance({ customerId, currency }: { customerId: string; currency: string }): Promise<{ balanceMinor: number }> {
-      return { balanceMinor: await customerCreditBalance(sql, customerId, currency) };
+    /** Takes the customer's credit a refund spends first, before the refund is made; answers the amount taken (once per key). */
+    async holdRefundCredit(args: Parameters<typeof holdRefundCredit>[1]): Promise<{ heldMinor: number }> {
+      return { heldMinor: await holdRefundCredit(sql, args) };
+    },
+
+    /** Gives back the credit held for a refund that was not made. */
+    async releaseRefundCredit({ key }: { key: string }): Promise<void> {
+      await releaseRefundCredit(sql, key);
     },
 
     /** The refund, what it took from the customer's credit, and the invoice's new state, in one transaction. */

@@ -97,6 +97,12 @@ export async function addCredit(tx: Tx, entry: CreditEntry): Promise<void> {
     from customers
     where id = ${entry.customerId}
     for update`;
+  // Once per key: a retry (or a refund's credit taken before the refund was made) adds nothing.
+  const [exists] = await tx`
+    select 1
+    from customer_credits
+    where entry_key = ${entry.key}`;
+  if (exists) return;
   const [row] = await tx<{ balance: string }[]>`
     select coalesce(sum(amount_minor), 0)::text as balance
     from customer_credits

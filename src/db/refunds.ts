@@ -2,16 +2,57 @@ import type { RefundRecord } from '../domain/invoice';
 import type { Sql } from './client';
 import { toIso, toMinor } from './client';
 import { type InvoiceEventRecord, type InvoiceSnapshot, writeInvoiceSnapshot } from './invoices';
-import { addCredit } from './payments';
+import { addCredit, type CreditEntry } from './payments';
+
+/**
+ * Takes up to `maxMinor` of the customer's credit for a refund, before the refund is made: under
+ * the customer's row lock, as one entry keyed by the refund (`key`). Answers what the key holds,
+ * so a retry, or the same request again, gets the amount taken the first time and takes nothing more.
+ */
+export async function holdRefundCredit(sql: Sql, hold: Omit<CreditEntry, 'amountMinor'> & { maxMinor: number }): Promise<number> {
+  return sql.begin(async (tx) => {
+    await tx`
+      select id
+      from customers
+      where id = ${hold.customerId}
+      for update`;
+    const [held] = await tx<{ amount_minor: string }[]>`
+      select amount_minor
+      from customer_credits
+      where entry_key = ${hold.key}`;
+    if (held) return -toMinor(held.amount_minor);
+    const [row] = await tx<{ balance: string }[]>`
+      select coalesce(sum(amount_minor), 0)::text as balance
+      from customer_credits
+      where customer_id = ${hold.customerId}
+        and currency = ${hold.currency}`;
+    const taken = Math.min(hold.maxMinor, Math.max(0, toMinor(row?.balance ?? '0')));
+    if (taken > 0) {
+      await tx`
+        insert into customer_credits (entry_key, customer_id, invoice_id, amount_minor, currency, at)
+        values (${hold.key}, ${hold.customerId}, ${hold.invoiceId}, ${-taken}, ${hold.currency}, ${hold.at})`;
+    }
+    return taken;
+  });
+}
+
+/** Gives back what `holdRefundCredit` took for a refund that was not made (nothing moved, so no entry stays). */
+export async function releaseRefundCredit(sql: Sql, key: string): Promise<void> {
+  await sql`
+    delete from customer_credits
+    where entry_key = ${key}
+      and amount_minor < 0`;
+}
 
 /**
  * Records a refund in one transaction: the refund (once per invoice and reference), what it took
- * from the customer's credit (refused if the credit no longer holds it), and the invoice's new state
- * with its timeline event. A retried activity finds the refund and changes nothing twice.
+ * from the customer's credit (under `creditKey`: nothing more when `holdRefundCredit` took it
+ * already), and the invoice's new state with its timeline event. A retried activity finds the
+ * refund and changes nothing twice.
  */
 export async function applyRefund(
   sql: Sql,
-  args: { customerId: string; currency: string; refund: RefundRecord; snapshot: InvoiceSnapshot; event: InvoiceEventRecord },
+  args: { customerId: string; currency: string; refund: RefundRecord; creditKey: string; snapshot: InvoiceSnapshot; event: InvoiceEventRecord },
 ): Promise<void> {
   const { refund: r, snapshot } = args;
   await sql.begin(async (tx) => {
@@ -23,7 +64,7 @@ export async function applyRefund(
       returning reference`;
     if (inserted.length === 1 && r.fromCreditMinor > 0) {
       await addCredit(tx, {
-        key: `refund:${snapshot.invoiceId}:${r.reference}`,
+        key: args.creditKey,
         customerId: args.customerId,
         invoiceId: snapshot.invoiceId,
         amountMinor: -r.fromCreditMinor,

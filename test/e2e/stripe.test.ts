@@ -89,8 +89,8 @@ interface Issued {
 }
 
 /** An issued invoice of 2 × 50.00 + 19% tax = EUR 119.00, and its pay token. */
-async function issuedInvoice(): Promise<Issued> {
-  const c = await customer();
+async function issuedInvoice(of?: { id: string; email: string }): Promise<Issued> {
+  const c = of ?? (await customer());
   const created = await app.http('POST', '/invoices', { key: TEST_KEYS.operator, body: { customerId: c.id, lines: [{ description: 'Espresso machine rental', quantity: '2', unitPrice: '50.00' }] } });
   expect(created.status).toBe(201);
   const id = created.body.id as string;
@@ -402,6 +402,53 @@ describe('refunds and disputes', () => {
     const after = await invoiceNow(inv.id);
     expect(after.refunds).toHaveLength(1);
     expect(after.amountDueMinor).toBe(2500);
+  });
+
+  test('when a refund would need credit that another refund of the customer spent, then it is refused before Stripe is asked, and the credit never goes below zero', async () => {
+    const refundsAsked = (from: number, pi: string) => proxy.calls.slice(from).filter((c) => c.method === 'POST' && c.path === '/v1/refunds' && c.params.get('payment_intent') === pi);
+    const creditOf = async (customerId: string) => (await app.http('GET', `/customers/${customerId}`, { key: TEST_KEYS.viewer })).body.creditBalances.EUR ?? 0;
+    const overpaidAndPaid = async () => {
+      const c = await customer();
+      const a = await issuedInvoice(c);
+      const b = await issuedInvoice(c);
+      const [piA, piB] = [piId(), piId()];
+      // A is paid 20.00 too much by card: the customer's credit. B is paid exactly.
+      expect((await deliver(event('payment_intent.succeeded', paymentIntent(a, piA, { amount: a.totalMinor + 2000, amount_received: a.totalMinor + 2000 })))).status).toBe(200);
+      expect((await deliver(event('payment_intent.succeeded', paymentIntent(b, piB)))).status).toBe(200);
+      await untilInvoice(a.id, (x) => x.status === 'paid');
+      await untilInvoice(b.id, (x) => x.status === 'paid');
+      expect(await creditOf(c.id)).toBe(2000);
+      return { c, a, b, piA, piB };
+    };
+    const refund = (inv: Issued, amountMinor: number) => app.http('POST', `/invoices/${inv.id}/refunds`, { key: TEST_KEYS.operator, body: { amountMinor, reason: 'customer asked' } });
+
+    // One after the other: B's refund of 20.00 spends the credit first, so A's whole payment (139.00)
+    // can no longer be given back: 119.00 paid on A is all there is. Stripe is never asked for it.
+    const one = await overpaidAndPaid();
+    const before = proxy.calls.length;
+    expect([200, 201]).toContain((await refund(one.b, 2000)).status);
+    const refused = await refund(one.a, one.a.totalMinor + 2000);
+    expect(refused.status).toBe(409);
+    expect(refundsAsked(before, one.piA)).toHaveLength(0);
+    expect(refundsAsked(before, one.piB)).toHaveLength(1);
+    expect((await invoiceNow(one.a.id)).refunds).toEqual([]);
+    expect(await creditOf(one.c.id)).toBe(0);
+
+    // Both at once: whichever comes second finds the credit taken. Every refund Stripe made is
+    // recorded, none is recorded that Stripe did not make, and the credit is never negative.
+    const two = await overpaidAndPaid();
+    const from = proxy.calls.length;
+    const answers = await Promise.all([refund(two.a, two.a.totalMinor + 2000), refund(two.b, 2000)]);
+    for (const answer of answers) expect([200, 201, 409]).toContain(answer.status);
+    const [a, b] = [await invoiceNow(two.a.id), await invoiceNow(two.b.id)];
+    expect(refundsAsked(from, two.piA).length > 0).toBe(a.refunds.length === 1);
+    expect(refundsAsked(from, two.piB).length > 0).toBe(b.refunds.length === 1);
+    expect(a.refunds.length + b.refunds.length).toBeGreaterThanOrEqual(1);
+    const credit = await creditOf(two.c.id);
+    expect(credit).toBeGreaterThanOrEqual(0);
+    // What left by card equals what billflow recorded: paid − refunded + credit = received.
+    const refunded = [...a.refunds, ...b.refunds].reduce((sum: number, r: { amountMinor: number }) => sum + r.amountMinor, 0);
+    expect(a.amountPaidMinor + b.amountPaidMinor + credit).toBe(two.a.totalMinor + 2000 + two.b.totalMinor - refunded);
   });
 
   test('when a dispute opens and is won, then the invoice is disputed and then paid again', async () => {

@@ -49,7 +49,8 @@ export function fakeActivities(overrides: Partial<Activities> = {}) {
     addCustomerCredit: track('addCustomerCredit', () => undefined),
     recordLateFee: track('recordLateFee', () => undefined),
     issueCreditNote: track('issueCreditNote', ({ issuedAt }: { issuedAt: string }) => `CN-${new Date(issuedAt).getUTCFullYear()}-${String(++creditNoteNumber).padStart(6, '0')}`),
-    customerCreditBalance: track('customerCreditBalance', () => ({ balanceMinor: 0 })),
+    holdRefundCredit: track('holdRefundCredit', () => ({ heldMinor: 0 })),
+    releaseRefundCredit: track('releaseRefundCredit', () => undefined),
     applyRefund: track('applyRefund', () => undefined),
     applyCreditNote: track('applyCreditNote', ({ creditNote }: { creditNote: { issuedAt: string } }) =>
       `CN-${new Date(creditNote.issuedAt).getUTCFullYear()}-${String(++creditNoteNumber).padStart(6, '0')}`,

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { systemActor } from '../../src/domain/actor';
 import {
   creditNoteUpdate,
@@ -38,7 +39,7 @@ test('when a paid card invoice is refunded in part, then Stripe refunds it once,
 });
 
 test('when a refund gives back an over-payment, then it comes out of the customer credit and the invoice stays paid', async () => {
-  const fakes = await withInvoice(env(), { approval: 'never', overrides: { customerCreditBalance: () => Promise.resolve({ balanceMinor: 700 }) } }, async ({ handle, until }) => {
+  const fakes = await withInvoice(env(), { approval: 'never', overrides: { holdRefundCredit: ({ maxMinor }: { maxMinor: number }) => Promise.resolve({ heldMinor: Math.min(maxMinor, 700) }) } }, async ({ handle, until }) => {
     await until((s) => s.status === 'open');
     await handle.executeUpdate(recordPaymentUpdate, { args: [{ ...operator, amountMinor: TOTAL + 700, method: 'bank_transfer', reference: 'TX-1', receivedAt: now() }] });
     const refund = await handle.executeUpdate(refundUpdate, { args: [{ ...operator, amountMinor: 700, reason: 'paid too much', requestKey: 'rf_2' }] });
@@ -49,6 +50,36 @@ test('when a refund gives back an over-payment, then it comes out of the custome
   });
   // A bank transfer is refunded by hand: only recorded.
   expect(fakes.argsOf('refundCardPayment')).toHaveLength(0);
+});
+
+test('when Stripe refuses a card refund that took credit, then the refusal is answered and the credit taken goes back', async () => {
+  const stripeSaysNo = () => Promise.reject(ApplicationFailure.nonRetryable('Stripe refused the refund: charge_already_refunded', 'conflict'));
+  const fakes = await withInvoice(
+    env(),
+    { approval: 'never', overrides: { holdRefundCredit: ({ maxMinor }: { maxMinor: number }) => Promise.resolve({ heldMinor: Math.min(maxMinor, 300) }), refundCardPayment: stripeSaysNo } },
+    async ({ handle, until }) => {
+      await until((s) => s.status === 'open');
+      await handle.executeUpdate(recordPaymentUpdate, { args: [cardPayment] });
+      const refused = await refusal(handle.executeUpdate(refundUpdate, { args: [{ ...operator, amountMinor: 1000, reason: 'returned', requestKey: 'rf_no' }] }));
+      expect(refused).toMatchObject({ type: 'conflict', message: expect.stringMatching(/charge_already_refunded/) });
+      expect((await handle.query(invoiceStateQuery)).refunds).toEqual([]);
+    },
+  );
+  expect(fakes.argsOf('holdRefundCredit')).toEqual([expect.objectContaining({ key: expect.stringContaining('request:rf_no'), maxMinor: 1000 })]);
+  expect(fakes.argsOf('releaseRefundCredit')).toEqual([{ key: fakes.argsOf<{ key: string }>('holdRefundCredit')[0]?.key }]);
+  expect(fakes.argsOf('applyRefund')).toHaveLength(0);
+});
+
+test('when a card refund is more than the invoice and the credit it could take hold, then it is refused before Stripe is asked', async () => {
+  // The payment is 100.00 on the invoice; the 20.00 of credit it once left was spent elsewhere.
+  const fakes = await withInvoice(env(), { approval: 'never', overrides: { holdRefundCredit: () => Promise.resolve({ heldMinor: 0 }) } }, async ({ handle, until }) => {
+    await until((s) => s.status === 'open');
+    await handle.executeUpdate(recordPaymentUpdate, { args: [{ ...cardPayment, amountMinor: TOTAL + 2000 }] });
+    const refused = await refusal(handle.executeUpdate(refundUpdate, { args: [{ ...operator, amountMinor: TOTAL + 2000, reason: 'all of it', requestKey: 'rf_all' }] }));
+    expect(refused).toMatchObject({ type: 'conflict' });
+  });
+  expect(fakes.argsOf('refundCardPayment')).toHaveLength(0);
+  expect(fakes.argsOf('applyRefund')).toHaveLength(0);
 });
 
 test('when credit notes are issued, then each lowers the amount due, the one that covers it settles the invoice, and the rest is credit', async () => {

@@ -1,4 +1,4 @@
-import { setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { isSystem } from '../../src/domain/actor';
 import type { CreditNoteRecord, RefundRecord } from '../../src/domain/invoice';
 import { priceLines, totalsOf } from '../../src/domain/lines';
@@ -31,36 +31,57 @@ function acceptRefunds(invoice: InvoiceContext): void {
         if (earlier(cmd)) return repeat(earlier(cmd));
         invoice.assertAllowed('refund');
         const { state, customer } = invoice;
+        const currency = state.draft.currency;
         const payment = paymentOf(invoice, cmd);
-        let reference = cmd.reference ?? `refund:${cmd.requestKey ?? ''}`;
-        if (cmd.reference === undefined && payment.method === 'card' && payment.recordedBy === 'system:stripe') {
-          const made = await invoice.store(() =>
-            stripe.refundCardPayment({
-              invoiceId: invoice.invoiceId,
-              paymentIntentId: payment.reference,
-              amountMinor: cmd.amountMinor,
-              idempotencyKey: `refund:${invoice.invoiceId}:${cmd.requestKey ?? ''}`,
-            }),
-          );
-          reference = made.refundId;
-          // Stripe's event about this refund may have been recorded while it was being made.
-          const recorded = state.refunds.find((r) => r.reference === reference);
-          if (recorded) return repeat(recorded);
+        const byStripe = cmd.reference === undefined && payment.method === 'card' && payment.recordedBy === 'system:stripe';
+        // Every check comes before Stripe is asked: once Stripe has paid money back, billflow must
+        // record it. What the refund takes from the customer's credit is taken first, under a key of
+        // its own, so that a refund on another invoice cannot spend it meanwhile.
+        const creditKey = `refund:${invoice.invoiceId}:${cmd.reference ?? `request:${cmd.requestKey ?? ''}`}`;
+        const { heldMinor: fromCreditMinor } = await invoice.store(() =>
+          db.holdRefundCredit({ key: creditKey, customerId: customer.id, invoiceId: invoice.invoiceId, currency, maxMinor: cmd.amountMinor, at: nowIso() }),
+        );
+        const release = async () => {
+          if (fromCreditMinor > 0) await invoice.store(() => db.releaseRefundCredit({ key: creditKey }));
+        };
+        const after = afterRefund(state, { amountMinor: cmd.amountMinor, fromCreditMinor }, Date.now());
+        if (after.amountPaidMinor < 0) {
+          await release();
+          refuse('conflict', "the refund is more than the invoice and the customer's credit hold", { status: state.status });
         }
-        const { balanceMinor } = await invoice.store(() => db.customerCreditBalance({ customerId: customer.id, currency: state.draft.currency }));
+        let reference = cmd.reference ?? `refund:${cmd.requestKey ?? ''}`;
+        if (byStripe) {
+          try {
+            const made = await invoice.store(() =>
+              stripe.refundCardPayment({ invoiceId: invoice.invoiceId, paymentIntentId: payment.reference, amountMinor: cmd.amountMinor, idempotencyKey: `refund:${invoice.invoiceId}:${cmd.requestKey ?? ''}` }),
+            );
+            reference = made.refundId;
+          } catch (error) {
+            // Stripe said no (a conflict): no money moved, so the credit goes back. Any other failure
+            // keeps it taken: the refund may have been made, and the same request again (its
+            // idempotency key) finds it at Stripe and records it with the credit taken now.
+            if (error instanceof ApplicationFailure && error.type === 'conflict') await release();
+            throw error;
+          }
+          // Stripe's event about this refund was recorded first (a repeated request whose first try
+          // timed out): that record took its own credit.
+          const recorded = state.refunds.find((r) => r.reference === reference);
+          if (recorded) {
+            await release();
+            return repeat(recorded);
+          }
+        }
         const refund: RefundRecord = {
           reference,
           paymentReference: payment.reference,
           amountMinor: cmd.amountMinor,
-          fromCreditMinor: Math.min(cmd.amountMinor, Math.max(0, balanceMinor)),
+          fromCreditMinor,
           method: payment.method,
           reason: cmd.reason,
           recordedBy: cmd.principal,
           recordedAt: nowIso(),
           ...(cmd.requestKey !== undefined ? { requestKey: cmd.requestKey } : {}),
         };
-        const after = afterRefund(state, refund, Date.now());
-        if (after.amountPaidMinor < 0) refuse('conflict', "the refund is more than the invoice and the customer's credit hold", { status: state.status });
         await invoice.commit(
           { ...after, refunds: [...state.refunds, refund] },
           {
@@ -68,7 +89,7 @@ function acceptRefunds(invoice: InvoiceContext): void {
             actor: cmd.principal,
             detail: { reference, paymentReference: payment.reference, amountMinor: refund.amountMinor, fromCreditMinor: refund.fromCreditMinor, reason: cmd.reason, method: refund.method },
           },
-          (snapshot, event) => db.applyRefund({ customerId: customer.id, currency: state.draft.currency, refund, snapshot, event }),
+          (snapshot, event) => db.applyRefund({ customerId: customer.id, currency, refund, creditKey, snapshot, event }),
         );
         return { duplicate: false, refund, state: invoice.state };
       }),
