@@ -159,7 +159,8 @@ const isOpen = (invoice: PayableInvoice) => (OPEN_STATUSES as readonly string[])
 
 /**
  * The decision for one line, given the invoices whose numbers its reference names (`byNumber`) and
- * the invoices of customers whose name matches its payer (`byPayer`), both as stored now.
+ * the invoices of customers whose name matches its payer (`byPayer`), each with what is still due
+ * once the lines matched before it are paid.
  */
 export function decideLine(line: BankLine, byNumber: readonly PayableInvoice[], byPayer: readonly PayableInvoice[]): LineDecision {
   if (line.amountMinor < 0) return { kind: 'ignored', reason: 'money out' };
@@ -174,6 +175,22 @@ export function decideLine(line: BankLine, byNumber: readonly PayableInvoice[], 
   if (exact.length > 1) return { kind: 'unmatched', reason: `${exact.length} open invoices of the payer are due exactly this amount: which one is for a person to say` };
   if (!line.payer) return { kind: 'unmatched', reason: 'no invoice number in the reference and no payer name' };
   return { kind: 'unmatched', reason: 'no invoice number in the reference and no open invoice of the payer due exactly this amount' };
+}
+
+/**
+ * The decisions for lines in statement order. What an earlier line allocated is no longer due for
+ * the later ones: two lines naming the same invoices pay the oldest and then the next, and an
+ * invoice one line paid in full is no payer match for another of the same amount.
+ */
+export function decideLines(lines: readonly { line: BankLine; byNumber: readonly PayableInvoice[]; byPayer: readonly PayableInvoice[] }[]): LineDecision[] {
+  const allocated = new Map<string, number>();
+  const stillDue = (invoices: readonly PayableInvoice[]) =>
+    invoices.map((i) => (allocated.has(i.id) ? { ...i, amountDueMinor: Math.max(0, i.amountDueMinor - (allocated.get(i.id) ?? 0)) } : i));
+  return lines.map(({ line, byNumber, byPayer }) => {
+    const decision = decideLine(line, stillDue(byNumber), stillDue(byPayer));
+    if (decision.kind === 'matched') for (const a of decision.allocations) allocated.set(a.invoiceId, (allocated.get(a.invoiceId) ?? 0) + a.amountMinor);
+    return decision;
+  });
 }
 
 function whyNotPayable(line: BankLine) {

@@ -18,7 +18,8 @@ import {
   type CandidateReason,
   candidatesFor,
   CANDIDATES_PER_REASON,
-  decideLine,
+  decideLines,
+  type LineDecision,
   invoiceNumberTokens,
   numberLookalikeDigits,
   PAYABLE_STATUSES,
@@ -138,7 +139,10 @@ export async function matchLines(sql: Sql, lines: readonly StoredBankLine[]): Pr
   const payerInvoices = await payableInvoicesByPayerKeys(sql, [...new Set([...keys.values()].filter(Boolean))]);
   const payerOf = (line: StoredBankLine) => payerInvoices.get(keys.get(line.id) ?? '') ?? [];
 
-  const decided = fresh.map((line) => ({ line, decision: decideLine(line, namedOf(line), payerOf(line)) }));
+  // In statement order, each line seeing what the lines before it allocated (and the database what
+  // lines matched earlier and not yet applied will pay).
+  const decisions = decideLines(fresh.map((line) => ({ line, byNumber: namedOf(line), byPayer: payerOf(line) })));
+  const decided = fresh.map((line, i) => ({ line, decision: decisions[i] as LineDecision }));
   const waiting = decided.filter((d) => d.decision.kind === 'unmatched').map((d) => d.line);
   const digitsOf = new Map(waiting.map((l) => [l.id, numberLookalikeDigits(l.reference)]));
   const lookalikes = await invoicesByNumberDigits(sql, [...new Set([...digitsOf.values()].flat())], CANDIDATES_PER_REASON);

@@ -207,6 +207,21 @@ describe('uploading statements', () => {
     expect(await balances(book)).toEqual(EXPECTED);
   });
 
+  test('when several lines, in one statement and in the next uploaded at once after it, name the same invoices, then each pays what the lines before it left due', async () => {
+    const book = await seedBook();
+    const names = `${book.number('m1')} ${book.number('m2')}`;
+    // m2 (40.00) is older than m1 (30.00): 40.00 pays m2, then 10.00 and 20.00 pay m1, not m2 again.
+    const first = await upload(csv('date,amount,currency,reference,payer', `2026-02-01,40.00,EUR,${names},`, `2026-02-01,10.00,EUR,${names},`), 'text/csv');
+    const second = await upload(csv('date,amount,currency,reference,payer', `2026-02-02,20.00,EUR,${names},`), 'text/csv');
+    expect([first.body.matched, second.body.matched]).toEqual([2, 1]);
+    await settled(first.body.id);
+    await settled(second.body.id);
+    const { invoices, credits } = await balances(book);
+    expect(invoices.m2).toEqual({ status: 'paid', paid: 4000, payments: 1 });
+    expect(invoices.m1).toEqual({ status: 'paid', paid: 3000, payments: 2 });
+    expect(credits.acme).toBe(0);
+  });
+
   test('when a file is malformed anywhere, then it is a 400 naming the line and the field, and nothing of it is stored or applied', async () => {
     const book = await seedBook();
     const good = csvStatement(book).split('\r\n');

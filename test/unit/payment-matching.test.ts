@@ -3,6 +3,7 @@ import {
   allocate,
   candidatesFor,
   decideLine,
+  decideLines,
   invoiceNumberTokens,
   numberLookalikeDigits,
   type PayableInvoice,
@@ -124,5 +125,47 @@ describe('deciding a line', () => {
       { invoiceId: '1', reason: 'not_payable' },
       { invoiceId: '2', reason: 'same_amount' },
     ]);
+  });
+});
+
+describe('deciding the lines of a statement in order', () => {
+  test('when two lines name the same two invoices, then the first pays the older and the second the newer, not the older again', () => {
+    const both = [invoice('1', 10000), invoice('2', 5000)];
+    const [first, second] = decideLines([
+      { line: line(10000, 'INV-2026-000001 INV-2026-000002'), byNumber: both, byPayer: [] },
+      { line: line(5000, 'INV-2026-000001 INV-2026-000002'), byNumber: both, byPayer: [] },
+    ]);
+    expect(first).toEqual({ kind: 'matched', by: 'number', allocations: [{ invoiceId: '1', amountMinor: 10000 }] });
+    expect(second).toEqual({ kind: 'matched', by: 'number', allocations: [{ invoiceId: '2', amountMinor: 5000 }] });
+  });
+
+  test('when a line paid the only invoice of the payer due the amount, then a second line of the same amount waits for a person', () => {
+    const only = [invoice('1', 7500)];
+    const decisions = decideLines([
+      { line: line(7500, null, 'Acme'), byNumber: [], byPayer: only },
+      { line: line(7500, null, 'Acme'), byNumber: [], byPayer: only },
+    ]);
+    expect(decisions.map((d) => d.kind)).toEqual(['matched', 'unmatched']);
+  });
+
+  test('for any lines naming the same invoices, no invoice is allocated more than it is due until every one named is paid in full', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 4 }), fc.array(fc.integer({ min: 1, max: 30_000 }), { minLength: 1, maxLength: 8 }), (dues, amounts) => {
+        const invoices = dues.map((due, i) => invoice(String(i + 1), due));
+        const decisions = decideLines(amounts.map((amount) => ({ line: line(amount, 'x'), byNumber: invoices, byPayer: [] })));
+        const given = new Map<string, number>();
+        for (const d of decisions) if (d.kind === 'matched') for (const a of d.allocations) given.set(a.invoiceId, (given.get(a.invoiceId) ?? 0) + a.amountMinor);
+        const total = amounts.reduce((a, b) => a + b, 0);
+        const owed = dues.reduce((a, b) => a + b, 0);
+        // Every line is matched (the invoices are named), all the money is allocated, and an
+        // invoice gets more than it is due only as the last one's over-payment once all are paid.
+        expect([...given.values()].reduce((a, b) => a + b, 0)).toBe(total);
+        invoices.forEach((inv, i) => {
+          const got = given.get(inv.id) ?? 0;
+          if (i < invoices.length - 1 || total <= owed) expect(got).toBeLessThanOrEqual(inv.amountDueMinor);
+          if (total >= owed) expect(got).toBeGreaterThanOrEqual(inv.amountDueMinor);
+        });
+      }),
+    );
   });
 });
