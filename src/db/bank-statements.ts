@@ -58,12 +58,6 @@ export interface StatementRecord {
 
 /** Amount due of invoice `i` with its late fees `f` (see the brief: never below 0). */
 const AMOUNT_DUE = 'greatest(0, i.total_minor + coalesce(f.fees, 0) - i.amount_paid_minor - i.credited_minor)';
-/**
- * What a new bank line may still allocate to an invoice: its amount due less what lines matched
- * earlier will pay and have not paid yet (their allocations wait for the invoice's workflow).
- */
-const UNALLOCATED_DUE = `greatest(0, i.total_minor + coalesce(f.fees, 0) - i.amount_paid_minor - i.credited_minor
-  - coalesce((select sum(a.amount_minor) from bank_line_allocations a where a.invoice_id = i.id and a.status = 'pending'), 0))`;
 
 const INSERT_CHUNK = 2_000;
 
@@ -248,16 +242,30 @@ function toPayable(row: InvoiceRow): PayableInvoice {
 }
 
 const INVOICE_COLUMNS = `i.id, i.number, i.customer_id, i.currency, i.status, ${AMOUNT_DUE} as amount_due_minor, i.issued_at`;
-/** The same, due as a line being matched sees it (UNALLOCATED_DUE). */
-const MATCHING_COLUMNS = `i.id, i.number, i.customer_id, i.currency, i.status, ${UNALLOCATED_DUE} as amount_due_minor, i.issued_at`;
 /** Late fees per invoice, for AMOUNT_DUE (joined as `f`). */
 const FEES = '(select invoice_id, sum(amount_minor) as fees from invoice_fees group by invoice_id)';
+
+/**
+ * What lines matched earlier and not applied yet will pay each of these invoices (their
+ * allocations wait for the invoices' workflows): a new line may allocate only what is due beyond
+ * it. One query a batch, whatever the table's statistics say.
+ */
+export async function pendingByInvoice(sql: Sql | Tx, invoiceIds: readonly string[]): Promise<Map<string, number>> {
+  if (invoiceIds.length === 0) return new Map();
+  const rows = await sql<{ invoice_id: string; pending: string }[]>`
+    select invoice_id, sum(amount_minor)::text as pending
+    from bank_line_allocations
+    where invoice_id = any(${[...invoiceIds]}::text[])
+      and status = 'pending'
+    group by invoice_id`;
+  return new Map(rows.map((r) => [r.invoice_id, toMinor(r.pending)]));
+}
 
 /** Issued invoices with these exact numbers (the unique index on number), whatever their status. */
 export async function invoicesByNumbers(sql: Sql | Tx, numbers: readonly string[]): Promise<PayableInvoice[]> {
   if (numbers.length === 0) return [];
   const rows = await sql<InvoiceRow[]>`
-    select ${sql.unsafe(MATCHING_COLUMNS)}
+    select ${sql.unsafe(INVOICE_COLUMNS)}
     from invoices i
     left join ${sql.unsafe(FEES)} f on f.invoice_id = i.id
     where i.number = any(${[...numbers]}::text[])`;
@@ -267,7 +275,7 @@ export async function invoicesByNumbers(sql: Sql | Tx, numbers: readonly string[
 export async function invoicesByIds(sql: Sql | Tx, ids: readonly string[]): Promise<PayableInvoice[]> {
   if (ids.length === 0) return [];
   const rows = await sql<(InvoiceRow & { number: string | null })[]>`
-    select ${sql.unsafe(MATCHING_COLUMNS)}
+    select ${sql.unsafe(INVOICE_COLUMNS)}
     from invoices i
     left join ${sql.unsafe(FEES)} f on f.invoice_id = i.id
     where i.id = any(${[...ids]}::text[])`;
@@ -279,7 +287,7 @@ export async function payableInvoicesByPayerKeys(sql: Sql, keys: readonly string
   const byKey = new Map<string, PayableInvoice[]>();
   if (keys.length === 0) return byKey;
   const rows = await sql<(InvoiceRow & { payer_key: string })[]>`
-    select k.payer_key, ${sql.unsafe(MATCHING_COLUMNS)}
+    select k.payer_key, ${sql.unsafe(INVOICE_COLUMNS)}
     from bank_payer_keys k
     join invoices i on i.customer_id = k.customer_id
     left join ${sql.unsafe(FEES)} f on f.invoice_id = i.id

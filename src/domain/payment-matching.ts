@@ -127,6 +127,11 @@ export function oldestFirst(a: PayableInvoice, b: PayableInvoice): number {
   return a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
 }
 
+/** The invoices with what is still due once `allocated` (by invoice) is paid. */
+export function stillDue(invoices: readonly PayableInvoice[], allocated: ReadonlyMap<string, number>): PayableInvoice[] {
+  return invoices.map((i) => (allocated.has(i.id) ? { ...i, amountDueMinor: Math.max(0, i.amountDueMinor - (allocated.get(i.id) ?? 0)) } : i));
+}
+
 /**
  * Spreads `amountMinor` over `invoices` oldest first, each up to its amount due; what is left after
  * the last is an over-payment on the last one that took money (the invoice pays its due and the
@@ -178,16 +183,18 @@ export function decideLine(line: BankLine, byNumber: readonly PayableInvoice[], 
 }
 
 /**
- * The decisions for lines in statement order. What an earlier line allocated is no longer due for
- * the later ones: two lines naming the same invoices pay the oldest and then the next, and an
+ * The decisions for lines in statement order. What an earlier line allocated (or a line of an
+ * earlier statement, still `pending`) is no longer due for the later ones: two lines naming the same invoices pay the oldest and then the next, and an
  * invoice one line paid in full is no payer match for another of the same amount.
  */
-export function decideLines(lines: readonly { line: BankLine; byNumber: readonly PayableInvoice[]; byPayer: readonly PayableInvoice[] }[]): LineDecision[] {
-  const allocated = new Map<string, number>();
-  const stillDue = (invoices: readonly PayableInvoice[]) =>
-    invoices.map((i) => (allocated.has(i.id) ? { ...i, amountDueMinor: Math.max(0, i.amountDueMinor - (allocated.get(i.id) ?? 0)) } : i));
+export function decideLines(
+  lines: readonly { line: BankLine; byNumber: readonly PayableInvoice[]; byPayer: readonly PayableInvoice[] }[],
+  /** What lines matched earlier (and not applied yet) will pay each invoice. */
+  pending: ReadonlyMap<string, number> = new Map(),
+): LineDecision[] {
+  const allocated = new Map(pending);
   return lines.map(({ line, byNumber, byPayer }) => {
-    const decision = decideLine(line, stillDue(byNumber), stillDue(byPayer));
+    const decision = decideLine(line, stillDue(byNumber, allocated), stillDue(byPayer, allocated));
     if (decision.kind === 'matched') for (const a of decision.allocations) allocated.set(a.invoiceId, (allocated.get(a.invoiceId) ?? 0) + a.amountMinor);
     return decision;
   });

@@ -20,6 +20,7 @@ import {
   CANDIDATES_PER_REASON,
   decideLines,
   type LineDecision,
+  stillDue,
   invoiceNumberTokens,
   numberLookalikeDigits,
   PAYABLE_STATUSES,
@@ -40,6 +41,7 @@ import {
   openInvoicesByAmounts,
   payableInvoicesByPayerKeys,
   pendingAllocations,
+  pendingByInvoice,
   recordAllocationOutcome,
   settleLine,
   type StatementFormat,
@@ -141,7 +143,12 @@ export async function matchLines(sql: Sql, lines: readonly StoredBankLine[]): Pr
 
   // In statement order, each line seeing what the lines before it allocated (and the database what
   // lines matched earlier and not yet applied will pay).
-  const decisions = decideLines(fresh.map((line) => ({ line, byNumber: namedOf(line), byPayer: payerOf(line) })));
+  const seen = new Set([...named.map((i) => i.id), ...[...payerInvoices.values()].flat().map((i) => i.id)]);
+  const pending = await pendingByInvoice(sql, [...seen]);
+  const decisions = decideLines(
+    fresh.map((line) => ({ line, byNumber: namedOf(line), byPayer: payerOf(line) })),
+    pending,
+  );
   const decided = fresh.map((line, i) => ({ line, decision: decisions[i] as LineDecision }));
   const waiting = decided.filter((d) => d.decision.kind === 'unmatched').map((d) => d.line);
   const digitsOf = new Map(waiting.map((l) => [l.id, numberLookalikeDigits(l.reference)]));
@@ -236,7 +243,7 @@ export async function claimLineForMatch(sql: Sql, input: BankLineMatchInput): Pr
   return claimLine<Refusal>(sql, input.lineId, async (tx, line, paid) => {
     const unapplied = line.amountMinor - paid.applied;
     if (unapplied <= 0) return { refused: { path: 'lineId', message: 'the line has no money left to apply' } };
-    const found = await invoicesByIds(tx, input.invoiceIds);
+    const found = stillDue(await invoicesByIds(tx, input.invoiceIds), await pendingByInvoice(tx, input.invoiceIds));
     for (const [i, id] of input.invoiceIds.entries()) {
       const invoice = found.find((f) => f.id === id);
       const path = `invoiceIds.${i}`;

@@ -139,6 +139,12 @@ describe('deciding the lines of a statement in order', () => {
     expect(second).toEqual({ kind: 'matched', by: 'number', allocations: [{ invoiceId: '2', amountMinor: 5000 }] });
   });
 
+  test('when a line of an earlier statement will pay the older invoice and is not applied yet, then a new line naming both pays the newer', () => {
+    const both = [invoice('1', 10000), invoice('2', 5000)];
+    const [decision] = decideLines([{ line: line(5000, 'INV-2026-000001 INV-2026-000002'), byNumber: both, byPayer: [] }], new Map([['1', 10000]]));
+    expect(decision).toEqual({ kind: 'matched', by: 'number', allocations: [{ invoiceId: '2', amountMinor: 5000 }] });
+  });
+
   test('when a line paid the only invoice of the payer due the amount, then a second line of the same amount waits for a person', () => {
     const only = [invoice('1', 7500)];
     const decisions = decideLines([
