@@ -149,6 +149,9 @@ async function matchInProcess(sql: Sql, label: string, lines: number, date: stri
   rss.stop();
   const rows = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from bank_statement_lines where statement_id = ${id} group by status`;
   const counts = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  // Nothing is applied in this phase: the next statement meets the same invoices, not the payments
+  // this one allocated to them (pending allocations lower what a later line may allocate).
+  await sql`update bank_line_allocations set status = 'refused', outcome = 'bench: not applied' where status = 'pending'`;
   say(`matched ${lines.toLocaleString('en-US')} lines: parse ${parseSeconds.toFixed(1)} s, store ${storeSeconds.toFixed(1)} s, payer keys ${refreshSeconds.toFixed(1)} s, match ${matchSeconds.toFixed(1)} s (${Math.round(lines / matchSeconds)} lines/s) ${JSON.stringify(counts)}`);
   return { lines, parseSeconds, storeSeconds, refreshSeconds, matchSeconds, rssPeakMb: rss.peak.bench / 1_048_576, counts };
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseInput, currencyCode } from '../../api/validation';
 import type { Sql } from '../../db/client';
-import { formatMoney } from '../../domain/money';
+import { currencyExponent, formatMoney } from '../../domain/money';
 import { AGING_BUCKETS, type AgingReport, type CollectionsReport, createReportService, type DsoReport, type ReportService } from '../../services/reports';
 import { html, type Html } from '../pay/html';
 import { barChart, lineChart } from './charts';
@@ -86,6 +86,12 @@ const BUCKET_LABELS: Record<(typeof AGING_BUCKETS)[number], string> = {
   '90+': 'Over 90 days',
 };
 
+/** An axis tick: the amount in major units, short ("12K"), as the figures' table has it exactly. */
+const axisAmount = (currency: string) => {
+  const short = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+  return (minor: number) => short.format(minor / 10 ** currencyExponent(currency));
+};
+
 const money = (currency: string, amountMinor: number): Html => html`<td class="n" data-minor="${amountMinor}">${formatMoney({ amountMinor, currency })}</td>`;
 const dsoText = (dso: number | null) => (dso === null ? 'no sales' : `${dso.toFixed(1)} days`);
 const day = (iso: string) => iso.slice(0, 10);
@@ -103,6 +109,7 @@ ${barChart({
   description: `Amount due by days past due: ${AGING_BUCKETS.map((b) => `${BUCKET_LABELS[b]} ${formatMoney({ amountMinor: d.aging.buckets[b], currency })}`).join('; ')}.`,
   labels: AGING_BUCKETS.map((b) => BUCKET_LABELS[b]),
   series: [{ name: 'Amount due', values: agingValues, colour: '#1f4e79' }],
+  axisLabel: axisAmount(currency),
 })}
 <table id="aging-figures"><caption class="muted">Aging figures</caption>
 <thead><tr><th scope="col">Days past due</th><th scope="col" class="n">Amount due</th></tr></thead>
@@ -120,6 +127,7 @@ ${lineChart({
   description: `DSO at the end of each month: ${d.dso.map(({ month, report }) => `${month.label} ${dsoText(report.dso)}`).join('; ')}.`,
   labels: d.dso.map(({ month }) => month.label),
   series: [{ name: 'DSO', values: d.dso.map(({ report }) => report.dso), colour: '#b45309' }],
+  axisLabel: (days) => `${days} d`,
 })}
 <table id="dso-figures"><caption class="muted">DSO figures</caption>
 <thead><tr><th scope="col">Month</th><th scope="col">As of</th><th scope="col" class="n">DSO</th><th scope="col" class="n">Receivables</th><th scope="col" class="n">Sales (${DSO_DAYS} days)</th></tr></thead>
@@ -144,6 +152,7 @@ ${barChart({
     { name: 'Invoiced', values: d.collections.map(({ report }) => report.invoicedMinor), colour: '#1f4e79' },
     { name: 'Collected', values: d.collections.map(({ report }) => report.collectedMinor), colour: '#15803d' },
   ],
+  axisLabel: axisAmount(currency),
 })}
 <table id="collections-figures"><caption class="muted">Invoiced and collected figures</caption>
 <thead><tr><th scope="col">Month</th><th scope="col" class="n">Invoiced</th><th scope="col" class="n">Collected</th><th scope="col" class="n">Outstanding</th><th scope="col" class="n">Written off</th></tr></thead>

@@ -15,7 +15,8 @@ body{margin:0;background:#f4f5f7;color:#1f2933;font:16px/1.5 system-ui,-apple-sy
 header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;background:#1f4e79;color:#fff;padding:.75rem 1rem}
 header a{color:#fff}
 ul.nav{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;margin:0;padding:0}
-svg.chart{display:block;max-width:100%;height:auto}
+figure.chart{margin:0}
+figure.chart img{display:block;width:100%;height:auto}
 header form{display:inline}
 .brand{font-weight:700;font-size:1.1rem}
 main{max-width:60rem;margin:0 auto;padding:1rem}
