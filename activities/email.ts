@@ -12,6 +12,7 @@ import { renderApprovalEmail, renderInvoiceEmail, renderReminderEmail } from '..
 import { renderFinalNoticePdf, renderInvoicePdf } from '../src/render/pdf';
 import { RenderError } from '../src/render/format';
 import type { CustomerSnapshot } from '../src/domain/customer';
+import { approvalInboxPath } from '../src/web/app/links';
 
 export interface MailDeps {
   sql: Sql;
@@ -146,8 +147,8 @@ export function createEmailActivities(deps: MailDeps) {
         invoiceId: doc.invoiceId,
         step: `approval-${args.kind}-${submissions + 1}`,
         to: args.kind === 'request' ? deps.approvers.notify : deps.approvers.escalateTo,
-        // Approvers review it in their inbox (/app/approvals), straight at the invoice.
-        email: await renderApprovalEmail({ ...doc, url: `${deps.publicBaseUrl}/app/approvals#invoice-${doc.invoiceId}` }, args.kind, args.waitingSince),
+        // Approvers review it in their inbox, straight at the invoice (also after signing in first).
+        email: await renderApprovalEmail({ ...doc, url: `${deps.publicBaseUrl}${approvalInboxPath(doc.invoiceId)}` }, args.kind, args.waitingSince),
         attachments: [],
       });
     }),

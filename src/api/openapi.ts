@@ -995,9 +995,10 @@ function reportPaths() {
       get: {
         operationId: 'dsoReport',
         description:
-          'Days sales outstanding: DSO = receivablesMinor ÷ salesMinor × days, rounded half up to one decimal; `null` when salesMinor is 0 (no sales, no ratio). ' +
-          `receivablesMinor = the sum of what every receivable of the currency owes now (the aging total). ${RECEIVABLE} ` +
-          'salesMinor = credit sales: the totals (tax included, late fees not) of the invoices of the currency issued in [now − days, now), voided ones left out.',
+          'Days sales outstanding as of `asOf` (default now; a date is its 00:00 UTC): DSO = receivablesMinor ÷ salesMinor × days, rounded half up to one decimal; `null` when salesMinor is 0 (no sales, no ratio). ' +
+          `receivablesMinor = the sum of what every receivable of the currency owed at asOf (the aging total as of asOf). ${RECEIVABLE} ` +
+          'salesMinor = credit sales: the totals (tax included, late fees not) of the invoices of the currency issued in [asOf − days, asOf), voided ones left out (also those voided after asOf). ' +
+          'A past asOf shows what the figures were then (the receivables as the events by then left them), for example the end of an earlier month.',
         parameters: queryParams(dsoQuery),
         responses: {
           '200': report(

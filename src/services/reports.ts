@@ -17,6 +17,8 @@ import {
 import { couldBeRowId } from '../ids';
 
 const DAY_MS = 86_400_000;
+/** The earliest moment PostgreSQL is asked about: a window reaching before year 1 starts there. */
+const EARLIEST_MS = Date.parse('0001-01-01T00:00:00Z');
 
 /** A customer needs this many late invoices in the period to be listed as a late payer. */
 export const LATE_PAYER_MINIMUM = 2;
@@ -112,7 +114,7 @@ export function createReportService(sql: Sql): ReportService {
     },
 
     async dso({ currency, days, now }) {
-      const windowStart = new Date(Date.parse(now) - days * DAY_MS).toISOString();
+      const windowStart = new Date(Math.max(Date.parse(now) - days * DAY_MS, EARLIEST_MS)).toISOString();
       const [receivablesMinor, salesMinor] = await Promise.all([receivablesTotal(sql, currency, now), salesTotal(sql, currency, windowStart, now)]);
       return { currency, days, dso: daysSalesOutstanding(receivablesMinor, salesMinor, days), receivablesMinor, salesMinor };
     },

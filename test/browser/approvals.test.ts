@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { approvalInboxPath } from '../../src/web/app/links';
 import { TEST_KEYS, useBillflow } from '../support/billflow';
 import { openPage, screenshot, scrollsHorizontally, seriousAxeViolations, useBrowser, VIEWPORTS, type ViewportName } from '../support/browser';
 import { eventually } from '../support/eventually';
@@ -111,6 +112,67 @@ describe('the approvals inbox in Chromium', () => {
     const rejected = await invoiceNow(second);
     expect(rejected.status).toBe('rejected');
     expect(rejected.approvals).toEqual([expect.objectContaining({ principal: 'arthur', decision: 'rejected', reason: 'wrong hourly rate' })]);
+  });
+
+  test('when an approver follows the approval email\'s link signed out, then sign-in leads to that invoice\'s entry, first, and approving it works', async () => {
+    const c = await customer('Emailed Link GmbH');
+    const older = await pendingInvoice(c, 'Waiting longer');
+    const id = await pendingInvoice(c, 'The invoice the email is about');
+    const context = await browser().newContext({ viewport: VIEWPORTS.desktop });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${stack().app.url}${approvalInboxPath(id)}`);
+      // Sent to sign in, with the page asked for (path and query) carried along.
+      expect(new URL(page.url()).pathname).toBe('/app/login');
+      expect(new URL(page.url()).searchParams.get('next')).toBe(`/app/approvals?invoice=${id}`);
+      await page.getByLabel('API key').fill(TEST_KEYS.approver);
+      await Promise.all([page.waitForURL(`**/app/approvals?invoice=${id}`), page.getByRole('button', { name: 'Sign in' }).click()]);
+
+      // The invoice's entry is the first on the page, marked, and on the screen without scrolling.
+      expect(await page.locator('main article').first().getAttribute('id')).toBe(`invoice-${id}`);
+      await expect(card(page, id).getByText('The invoice you were sent to decide on').isVisible()).resolves.toBe(true);
+      const box = await card(page, id).getByRole('heading', { level: 2 }).boundingBox();
+      expect(box && box.y + box.height).toBeLessThanOrEqual(VIEWPORTS.desktop.height);
+      await expect(card(page, older).isVisible()).resolves.toBe(true);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await screenshot(page, 'app-approvals-emailed-link-desktop');
+
+      await card(page, id).getByLabel('Comment (optional)').fill('approved from the email');
+      await Promise.all([page.waitForURL(`**/app/approvals/${id}/approve`), card(page, id).getByRole('button', { name: 'Approve' }).click()]);
+      await expect(page.getByRole('status').textContent()).resolves.toMatch(new RegExp(`Invoice ${id} approved: it is now`));
+      expect(await card(page, id).count()).toBe(0);
+
+      // The link again, now that it is decided: a notice with its status and a link to its page.
+      await page.goto(`${stack().app.url}${approvalInboxPath(id)}`);
+      const notice = page.getByRole('status');
+      await expect(notice.textContent()).resolves.toMatch(new RegExp(`^Invoice ${id} no longer waits for approval: it is now (open|paid)\\. Open invoice ${id}$`));
+      await Promise.all([page.waitForURL(`**/app/invoices/${id}`), notice.getByRole('link', { name: `Open invoice ${id}` }).click()]);
+    } finally {
+      await context.close();
+    }
+    const approved = await eventually(async () => {
+      const body = await invoiceNow(id);
+      return body.number ? body : undefined;
+    });
+    expect(approved.approvals).toEqual([expect.objectContaining({ principal: 'arthur', decision: 'approved', reason: 'approved from the email' })]);
+    expect((await invoiceNow(older)).status).toBe('pending_approval');
+  });
+
+  test('when an approver requests changes with a reason, then the invoice leaves the inbox and the api shows it back in draft with the reason', async () => {
+    const c = await customer('Needs Changes KG');
+    const id = await pendingInvoice(c, 'Hours billed twice');
+    const page = await signIn(TEST_KEYS.approver);
+    try {
+      await card(page, id).getByLabel('Reason for “request changes”').fill('the hours are billed twice');
+      await Promise.all([page.waitForURL(`**/app/approvals/${id}/request-changes`), card(page, id).getByRole('button', { name: 'Request changes' }).click()]);
+      await expect(page.getByRole('status').textContent()).resolves.toBe(`Invoice ${id} sent back for changes: it is now draft.`);
+      expect(await card(page, id).count()).toBe(0);
+    } finally {
+      await page.context().close();
+    }
+    const now = await invoiceNow(id);
+    expect(now.status).toBe('draft');
+    expect(now.approvals).toEqual([expect.objectContaining({ principal: 'arthur', decision: 'changes_requested', reason: 'the hours are billed twice' })]);
   });
 
   test('when a reject is submitted without a reason, then the browser asks for one and nothing is sent', async () => {
@@ -258,6 +320,32 @@ describe.each<ViewportName>(['phone', 'desktop'])('at %s width', (viewport) => {
       expect(await scrollsHorizontally(page)).toBe(false);
       const file = await screenshot(page, `app-approvals-${viewport}`);
       expect(readFileSync(file).subarray(1, 4).toString('latin1')).toBe('PNG');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('the inbox opened at a linked invoice, and at one decided already, has no serious axe violations, fits the screen, and screenshots are kept', async () => {
+    const c = await customer(`Linked ${viewport} Großhandel mit einem recht langen Namen GmbH`);
+    const linked = await pendingInvoice(c, 'Linked from the email');
+    const decided = await pendingInvoice(c, 'Decided already');
+    expect((await stack().app.http('POST', `/invoices/${decided}/reject`, { key: TEST_KEYS.admin, body: { reason: 'duplicate' } })).status).toBe(200);
+    const page = await signIn(TEST_KEYS.approver, viewport);
+    try {
+      await page.goto(`${stack().app.url}${approvalInboxPath(linked)}`);
+      await expect(card(page, linked).getByText('The invoice you were sent to decide on').isVisible()).resolves.toBe(true);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      expect(await tooWide(page)).toEqual([]);
+      expect(await scrollsHorizontally(page)).toBe(false);
+      await screenshot(page, `app-approvals-linked-${viewport}`);
+
+      await eventually(async () => ((await invoiceNow(decided)).status === 'rejected' ? true : undefined));
+      await page.goto(`${stack().app.url}${approvalInboxPath(decided)}`);
+      await expect(page.getByRole('status').textContent()).resolves.toContain(`Invoice ${decided} no longer waits for approval: it is now rejected.`);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      expect(await tooWide(page)).toEqual([]);
+      expect(await scrollsHorizontally(page)).toBe(false);
+      await screenshot(page, `app-approvals-decided-link-${viewport}`);
     } finally {
       await page.context().close();
     }

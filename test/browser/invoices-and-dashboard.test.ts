@@ -8,8 +8,9 @@ import { eventually } from '../support/eventually';
  * The invoices list (also filtered by status), one issued and partly paid invoice, and the
  * receivables dashboard in a real browser (Debian's Chromium) against the real stack, as a viewer
  * signed in through the form: at phone and desktop widths axe finds nothing serious and nothing
- * scrolls sideways. Screenshots go to test/artifacts/. The dashboard's invoices are imported in DKK,
- * which no other test uses.
+ * scrolls sideways, and the dashboard's figures as the browser has them (aging, DSO at each month's
+ * end, late payers) are the reports api's. Screenshots go to test/artifacts/. The dashboard's
+ * invoices are imported in DKK, which no other test uses.
  */
 
 const stack = useBillflow();
@@ -37,6 +38,20 @@ const tooWide = (page: Page): Promise<string[]> =>
   page.evaluate<string[]>(`[...document.querySelectorAll('main *, header *')]
     .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
     .map((el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className : '') + (el.id ? '#' + el.id : '') + ' ' + (el.textContent || '').trim().slice(0, 30))`);
+
+async function api(path: string): Promise<any> {
+  const res = await stack().app.http('GET', path, { key: TEST_KEYS.viewer });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+/** Each body row of the table `#id` as the browser has it: its data- attributes (a DSO cell's too), money cells' data-minor, and cell texts. */
+const tableRows = (page: Page, id: string): Promise<{ data: Record<string, string>; minor: number[]; cells: string[] }[]> =>
+  page.evaluate(`[...document.querySelectorAll('#${id} tbody tr')].map((tr) => ({
+    data: Object.assign({}, tr.dataset, ...[...tr.querySelectorAll('[data-dso]')].map((cell) => ({ dso: cell.dataset.dso }))),
+    minor: [...tr.querySelectorAll('[data-minor]')].map((cell) => Number(cell.dataset.minor)),
+    cells: [...tr.children].map((cell) => cell.textContent.trim()),
+  }))`);
 
 /** Signs in as the viewer through the form, then opens `path` in the same page. */
 async function viewerAt(path: string, viewport: ViewportName): Promise<Page> {
@@ -125,11 +140,46 @@ describe.each<ViewportName>(['phone', 'desktop'])('signed in as a viewer at %s w
     }
   });
 
-  test('the receivables dashboard in DKK has no serious axe violations, fits the screen, and a screenshot is kept', async () => {
+  test('the receivables dashboard in DKK shows the reports api\'s aging, DSO and late payers, has no serious axe violations, fits the screen, and a screenshot is kept', async () => {
     const page = await viewerAt('/app/dashboard?currency=DKK', viewport);
     try {
       await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Receivables in DKK');
-      expect(await page.locator('#aging-figures tbody tr').count()).toBeGreaterThan(0);
+
+      // Aging: each bucket's amount due and the total, as GET /reports/aging has them (D1 10 days, D2 70 days late, D3 not yet due).
+      const aging = await api('/reports/aging?currency=DKK');
+      expect(aging.buckets).toEqual({ current: 30_000, '1-30': 100_000, '31-60': 0, '61-90': 50_000, '90+': 0 });
+      const agingRows = await tableRows(page, 'aging-figures');
+      expect(agingRows.map((row) => [row.data.bucket, row.minor])).toEqual([
+        ...Object.entries(aging.buckets as Record<string, number>).map(([bucket, minor]) => [bucket, [minor]]),
+        ['total', [180_000]],
+      ]);
+
+      // DSO at each month's end (the last one now): GET /reports/dso as of the row's moment.
+      const dsoRows = await tableRows(page, 'dso-figures');
+      expect(dsoRows).toHaveLength(6);
+      for (const row of dsoRows) {
+        const dso = await api(`/reports/dso?currency=DKK&asOf=${encodeURIComponent(row.data.to ?? '')}`);
+        expect({ month: row.cells[0], dso: row.data.dso, minor: row.minor }).toEqual({
+          month: row.cells[0],
+          dso: dso.dso === null ? '' : String(dso.dso),
+          minor: [dso.receivablesMinor, dso.salesMinor],
+        });
+      }
+      // Now: 180000 owed; D1 and D3 (130000) sold in the last 90 days (D2 at NOW-100D before): 180000 ÷ 130000 × 90 = 124.6 days.
+      expect(dsoRows[5]).toMatchObject({ data: { dso: '124.6' }, minor: [180_000, 130_000] });
+
+      // Late payers over the 90 days up to now, as GET /reports/collections lists them: D1 and D2 are late.
+      const collections = await api('/reports/collections?currency=DKK');
+      expect(collections.latePayers).toHaveLength(1);
+      expect((await tableRows(page, 'late-payers')).map((row) => [row.data.customer, ...row.cells])).toEqual(
+        (collections.latePayers as { customerId: string; name: string; lateInvoices: number; averageDaysLate: number }[]).map((p) => [
+          p.customerId,
+          p.name,
+          String(p.lateInvoices),
+          String(p.averageDaysLate),
+        ]),
+      );
+
       await checked(page, `app-dashboard-${viewport}`);
     } finally {
       await page.context().close();

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TEST_KEYS, useBillflow } from '../support/billflow';
-import { launchChromium, openPage, screenshot, scrollsHorizontally, seriousAxeViolations, useBrowser, type ViewportName } from '../support/browser';
+import { launchChromium, openPage, screenshot, scrollsHorizontally, seriousAxeViolations, useBrowser, VIEWPORTS, type ViewportName } from '../support/browser';
 import { eventually } from '../support/eventually';
 
 /**
@@ -88,6 +88,26 @@ describe.each([
       expect(readFileSync(file).subarray(1, 4).toString('latin1')).toBe('PNG');
     } finally {
       await page.context().close();
+    }
+  });
+});
+
+describe.each<ViewportName>(['phone', 'desktop'])('the pay page\'s error page at %s width', (viewport) => {
+  test('when the link\'s token is unknown, then a 404 page in the company\'s frame says so, with no serious axe violations, fitting the screen; a screenshot is kept', async () => {
+    const context = await browser().newContext({ viewport: VIEWPORTS[viewport] });
+    try {
+      const page = await context.newPage();
+      const response = await page.goto(`${stack().app.url}/pay/not-a-token-anyone-was-ever-given-and-rather-long-at-that`);
+      expect(response?.status()).toBe(404);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Page not found');
+      await expect(page.getByText('This payment link is not valid. Please use the link in your invoice email.').isVisible()).resolves.toBe(true);
+      expect(await page.locator('header .brand').textContent()).toBe('Muster Software GmbH');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      expect(await scrollsHorizontally(page)).toBe(false);
+      const file = await screenshot(page, `pay-page-not-found-${viewport}`);
+      expect(readFileSync(file).subarray(1, 4).toString('latin1')).toBe('PNG');
+    } finally {
+      await context.close();
     }
   });
 });

@@ -176,6 +176,30 @@ describe('DSO', () => {
     expect(file.text).toBe(csv('currency,days,dso,receivablesMinor,salesMinor', 'CHF,30,310,310000,30000'));
   });
 
+  test('when asked as of a past moment, then receivables are those of then and sales those of the days before it', async () => {
+    const asOf = at(NOW - 32 * DAY);
+    // Receivables at NOW-32D: 470000, the aging total as of then (see aging above).
+    // Sales of [NOW-122D, NOW-32D): A1 100000 (-100D) + A2 50000 (-40D) + B2 80000 (-60D) + B3 40000 (-50D)
+    //   + G2 60000 (-80D) = 330000 (B1 at -150D is older; A3 at -5D and G1 at -20D came later).
+    // DSO = 470000 / 330000 × 90 = 128.18… → 128.2
+    const res = await app.http('GET', `/reports/dso?currency=CHF&asOf=${encodeURIComponent(asOf)}`, { key: TEST_KEYS.viewer });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ currency: 'CHF', days: 90, dso: 128.2, receivablesMinor: 470_000, salesMinor: 330_000 });
+
+    // 30 days, [NOW-62D, NOW-32D): A2 50000 + B2 80000 + B3 40000 = 170000 → 470000 / 170000 × 30 = 82.94… → 82.9
+    const month = await app.http('GET', `/reports/dso?currency=CHF&days=30&asOf=${encodeURIComponent(asOf)}`, { key: TEST_KEYS.viewer });
+    expect(month.body).toEqual({ currency: 'CHF', days: 30, dso: 82.9, receivablesMinor: 470_000, salesMinor: 170_000 });
+    const file = await getText(`/reports/dso?currency=CHF&days=30&asOf=${encodeURIComponent(asOf)}&format=csv`);
+    expect(file.text).toBe(csv('currency,days,dso,receivablesMinor,salesMinor', 'CHF,30,82.9,470000,170000'));
+
+    // A date is its 00:00 UTC; before anything was issued there is nothing owed and nothing sold.
+    const early = await app.http('GET', '/reports/dso?currency=CHF&asOf=2000-01-01', { key: TEST_KEYS.viewer });
+    expect(early.body).toEqual({ currency: 'CHF', days: 90, dso: null, receivablesMinor: 0, salesMinor: 0 });
+    // A window reaching back before year 1 starts there rather than failing.
+    const first = await app.http('GET', '/reports/dso?currency=CHF&days=3650&asOf=0001-06-01', { key: TEST_KEYS.viewer });
+    expect(first.body).toEqual({ currency: 'CHF', days: 3650, dso: null, receivablesMinor: 0, salesMinor: 0 });
+  });
+
   test('when nothing was sold in the window, then dso is null (empty in the CSV)', async () => {
     // Nothing was issued in the last day (A3, the latest, at NOW-5D).
     const res = await app.http('GET', '/reports/dso?currency=CHF&days=1', { key: TEST_KEYS.viewer });
@@ -357,6 +381,10 @@ describe('report requests', () => {
     ['/reports/dso?currency=CHF&days=0', 'days', ''],
     ['/reports/dso?currency=CHF&days=ninety', 'days', ''],
     ['/reports/dso?currency=CHF&days=3651', 'days', ''],
+    ['/reports/dso?currency=CHF&asOf=31.12.2026', 'asOf', 'YYYY-MM-DD'],
+    ['/reports/dso?currency=CHF&asOf=0000-01-01', 'asOf', 'YYYY-MM-DD'],
+    ['/reports/dso?currency=CHF&asOf=2026-01-01T00:00:00', 'asOf', 'YYYY-MM-DD'],
+    ['/reports/dso?currency=CHF&asof=2026-01-01', 'asof', 'unknown field'],
     ['/reports/collections?currency=CHF&from=2026-03-01&to=2026-02-01', 'to', 'must be after from'],
     ['/reports/collections?currency=CHF&from=2026-02-30', 'from', 'YYYY-MM-DD'],
     ['/reports/collections?currency=CHF&to=tomorrow', 'to', 'YYYY-MM-DD'],

@@ -1,7 +1,8 @@
+import { approvalInboxPath } from '../../src/web/app/links';
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
 import { eventually } from '../support/eventually';
 import type { TestDatabase } from '../support/database';
-import { Visitor } from '../support/visitor';
+import { csrfOf, Visitor } from '../support/visitor';
 
 /**
  * The pages under /app over real HTTP (no browser), against the real stack: sign-in into a session
@@ -14,24 +15,17 @@ beforeAll(() => {
   ({ db, app } = stack());
 });
 
+const signedIn = (key: string) => Visitor.signedIn(() => app.url, key);
 
-
-const csrfOf = (html: string): string => {
-  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error('the page has no CSRF token');
-  return token;
-};
-
-async function signedIn(key: string): Promise<{ visitor: Visitor; csrf: string; inbox: string }> {
-  const visitor = new Visitor(() => app.url);
-  const form = await visitor.get('/app/login');
-  const login = await visitor.post('/app/login', { _csrf: csrfOf(form.html), apiKey: key });
-  expect(login.status).toBe(303);
-  expect(login.location).toBe('/app/approvals');
-  const inbox = await visitor.get('/app/approvals');
-  expect(inbox.status).toBe(200);
-  return { visitor, csrf: csrfOf(inbox.html), inbox: inbox.html };
+/** The inbox's page as `visitor` sees it now (at `query`, such as ?invoice=<id>). */
+async function inboxOf(visitor: Visitor, query = ''): Promise<string> {
+  const page = await visitor.get(`/app/approvals${query}`);
+  expect(page.status).toBe(200);
+  return page.html;
 }
+
+/** The ids of the invoices the inbox shows, in order (each is an <article> with its anchor). */
+const inboxOrder = (html: string): string[] => [...html.matchAll(/<article class="[^"]*" id="invoice-([^"]+)"/g)].map(([, id = '']) => id);
 
 async function customer(name: string): Promise<string> {
   const res = await app.http('POST', '/customers', {
@@ -68,6 +62,7 @@ describe('sign-in', () => {
 
     const right = await visitor.post('/app/login', { _csrf: csrfOf(wrong.html), apiKey: TEST_KEYS.approver });
     expect(right.status).toBe(303);
+    expect(right.location).toBe('/app/approvals');
     const cookie = right.setCookies.find((c) => c.startsWith('billflow_session=')) ?? '';
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
@@ -92,12 +87,13 @@ describe('sign-in', () => {
     const visitor = new Visitor(() => app.url);
     const page = await visitor.get('/app/approvals');
     expect(page.status).toBe(303);
-    expect(page.location).toBe('/app/login');
+    expect(page.location).toBe('/app/login?next=%2Fapp%2Fapprovals');
     expect((await visitor.post('/app/approvals/inv_x/approve', { _csrf: 'x' })).status).toBe(401);
   });
 
   test('when a person signs out, then the old session cookie no longer opens the inbox or acts', async () => {
-    const { visitor, csrf } = await signedIn(TEST_KEYS.approver);
+    const visitor = await signedIn(TEST_KEYS.approver);
+    const { csrf } = visitor;
     const old = visitor.cookies.get('billflow_session') ?? '';
     const out = await visitor.post('/app/logout', { _csrf: csrf });
     expect(out.status).toBe(303);
@@ -106,7 +102,7 @@ describe('sign-in', () => {
 
     const replay = new Visitor(() => app.url);
     replay.cookies.set('billflow_session', old);
-    expect((await replay.get('/app/approvals')).location).toBe('/app/login');
+    expect((await replay.get('/app/approvals')).location).toBe('/app/login?next=%2Fapp%2Fapprovals');
     const c = await customer('Signed Out GmbH');
     const id = await pendingInvoice(c, 'After sign-out');
     expect((await replay.post(`/app/approvals/${id}/approve`, { _csrf: csrf })).status).toBe(401);
@@ -114,12 +110,166 @@ describe('sign-in', () => {
   });
 });
 
+describe('the page asked for before sign-in', () => {
+  test('when a page under /app is opened without a session, then sign-in carries its path and query and leads back to it', async () => {
+    const visitor = new Visitor(() => app.url);
+    const asked = await visitor.get('/app/invoices?status=open&limit=5');
+    expect(asked.status).toBe(303);
+    expect(asked.location).toBe(`/app/login?next=${encodeURIComponent('/app/invoices?status=open&limit=5')}`);
+
+    const form = await visitor.get(asked.location!);
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('<input type="hidden" name="next" value="/app/invoices?status=open&amp;limit=5">');
+
+    // A wrong key first: the form comes back still carrying where to go.
+    const wrong = await visitor.post('/app/login', { _csrf: csrfOf(form.html), next: '/app/invoices?status=open&limit=5', apiKey: 'not_a_key' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.html).toContain('<input type="hidden" name="next" value="/app/invoices?status=open&amp;limit=5">');
+
+    const login = await visitor.post('/app/login', { _csrf: csrfOf(wrong.html), next: '/app/invoices?status=open&limit=5', apiKey: TEST_KEYS.viewer });
+    expect(login.status).toBe(303);
+    expect(login.location).toBe('/app/invoices?status=open&limit=5');
+    expect((await visitor.get(login.location!)).status).toBe(200);
+
+    // Signed in already, the sign-in page sends straight on.
+    const again = await visitor.get(`/app/login?next=${encodeURIComponent('/app/dashboard?currency=EUR')}`);
+    expect(again.status).toBe(303);
+    expect(again.location).toBe('/app/dashboard?currency=EUR');
+  });
+
+  // Each would send the person away from billflow (or back to the sign-in) after signing in.
+  test.each([
+    ['an absolute URL', 'https://evil.example/app/approvals'],
+    ['a protocol-relative URL', '//evil.example/app/approvals'],
+    ['a backslash that browsers read as a slash', '/\\evil.example/app/approvals'],
+    ['a backslash under /app', '/app/\\evil.example'],
+    ['an encoded backslash', '/app/%5C%5Cevil.example'],
+    ['a double slash under /app', '/app//evil.example'],
+    ['a scheme', 'javascript:alert(1)'],
+    ['a path outside /app', '/pay/some-token'],
+    ['a dot segment leaving /app', '/app/../pay/some-token'],
+    ['/app itself without a slash', '/appx/approvals'],
+    ['a line break', '/app/approvals\r\nSet-Cookie: x=1'],
+    ['the sign-in page', '/app/login'],
+  ])('when next is %s, then the form does not carry it and the sign-in leads to the inbox', async (_what, next) => {
+    const visitor = new Visitor(() => app.url);
+    const form = await visitor.get(`/app/login?next=${encodeURIComponent(next)}`);
+    expect(form.status).toBe(200);
+    expect(form.html).not.toContain('name="next"');
+    const login = await visitor.post('/app/login', { _csrf: csrfOf(form.html), next, apiKey: TEST_KEYS.viewer });
+    expect(login.status).toBe(303);
+    expect(login.location).toBe('/app/approvals');
+  });
+
+  test('when a path under /app that is not safe to lead back to is opened without a session, then sign-in is asked for without it', async () => {
+    const page = await new Visitor(() => app.url).get('/app/invoices/%5C%5Cevil.example');
+    expect(page.status).toBe(303);
+    expect(page.location).toBe('/app/login');
+  });
+});
+
+describe('an approval email\'s link', () => {
+  test('when an approver who is not signed in follows it, then after sign-in the inbox shows that invoice first and marked', async () => {
+    const c = await customer('Linked Lieferungen GmbH');
+    const older = await pendingInvoice(c, 'Older, waiting');
+    const id = await pendingInvoice(c, 'The one the email was about');
+    const link = approvalInboxPath(id);
+    expect(link).toBe(`/app/approvals?invoice=${id}#invoice-${id}`);
+
+    const visitor = new Visitor(() => app.url);
+    // A browser never sends the fragment: the server sees the path and query.
+    const asked = await visitor.get(link.split('#')[0]!);
+    expect(asked.status).toBe(303);
+    expect(asked.location).toBe(`/app/login?next=${encodeURIComponent(`/app/approvals?invoice=${id}`)}`);
+    const login = await visitor.signIn(TEST_KEYS.approver, asked.location!);
+    expect(login.status).toBe(303);
+    expect(login.location).toBe(`/app/approvals?invoice=${id}`);
+
+    const inbox = await inboxOf(visitor, `?invoice=${id}`);
+    const order = inboxOrder(inbox);
+    expect(order[0]).toBe(id);
+    expect(order).toContain(older);
+    expect(order.filter((x) => x === id)).toHaveLength(1);
+    expect(inbox).toContain(`<article class="card linked" id="invoice-${id}"`);
+    expect(inbox).toContain('The invoice you were sent to decide on');
+    expect(inbox).toContain(`action="/app/approvals/${id}/approve"`);
+
+    const approved = await visitor.post(`/app/approvals/${id}/approve`, { _csrf: visitor.csrf });
+    expect(approved.status).toBe(200);
+    expect(approved.html).toMatch(new RegExp(`Invoice ${id} approved: it is now`));
+  });
+
+  test('when the invoice no longer waits for approval, then a notice says its status and links to its page', async () => {
+    const c = await customer('Already Decided SARL');
+    const id = await pendingInvoice(c, 'Decided by someone else');
+    const rejected = await app.http('POST', `/invoices/${id}/reject`, { key: TEST_KEYS.admin, body: { reason: 'duplicate' } });
+    expect(rejected.status).toBe(200);
+    await eventually(async () => ((await invoiceNow(id)).status === 'rejected' ? true : undefined));
+    const visitor = await signedIn(TEST_KEYS.approver);
+    const inbox = await inboxOf(visitor, `?invoice=${id}`);
+    expect(inbox).toContain(`<p class="notice" role="status">Invoice ${id} no longer waits for approval: it is now rejected. <a href="/app/invoices/${id}">Open invoice ${id}</a></p>`);
+    expect(inboxOrder(inbox)).not.toContain(id);
+    expect((await visitor.get(`/app/invoices/${id}`)).status).toBe(200);
+  });
+
+  test('when the invoice does not exist or the link is garbled, then the inbox says so', async () => {
+    const visitor = await signedIn(TEST_KEYS.approver);
+    const unknown = await visitor.get('/app/approvals?invoice=inv_doesnotexist');
+    expect(unknown.status).toBe(404);
+    expect(unknown.html).toContain('role="alert">There is no invoice inv_doesnotexist.');
+    const garbled = await visitor.get('/app/approvals?invoice=inv_%00%3Cb%3E');
+    expect(garbled.status).toBe(404);
+    expect(garbled.html).toContain('role="alert">That link names no invoice.');
+    expect((await visitor.get('/app/approvals?invoice=a&invoice=b')).status).toBe(400);
+  });
+});
+
 describe('approvals inbox', () => {
+  test('when a person is signed in, then the main navigation links to the approvals inbox', async () => {
+    const visitor = await signedIn(TEST_KEYS.viewer);
+    for (const path of ['/app/approvals', '/app/invoices', '/app/billing-runs']) {
+      const nav = /<nav aria-label="Main">([\s\S]*?)<\/nav>/.exec((await visitor.get(path)).html)?.[1] ?? '';
+      expect([...nav.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map(([, href, text]) => [href, text])).toEqual([
+        ['/app/approvals', 'Approvals'],
+        ['/app/dashboard', 'Receivables'],
+        ['/app/invoices', 'Invoices'],
+        ['/app/billing-runs', 'Billing runs'],
+        ['/app/reconciliation', 'Reconciliation'],
+      ]);
+    }
+    expect((await new Visitor(() => app.url).get('/app/login')).html).not.toContain('aria-label="Main"');
+  });
+
+  test('when an approver requests changes with a reason, then the invoice goes back to draft with the reason; without one nothing changes', async () => {
+    const c = await customer('Changes Please GmbH');
+    const id = await pendingInvoice(c, 'Wrong quantity');
+    const visitor = await signedIn(TEST_KEYS.approver);
+    const inbox = await inboxOf(visitor);
+    expect(inbox).toContain(`action="/app/approvals/${id}/request-changes"`);
+
+    const noReason = await visitor.post(`/app/approvals/${id}/request-changes`, { _csrf: visitor.csrf, reason: ' ' });
+    expect(noReason.status).toBe(400);
+    expect(noReason.html).toMatch(new RegExp(`Invoice ${id} was not changed: .*reason is required`));
+    expect((await invoiceNow(id)).status).toBe('pending_approval');
+
+    const sent = await visitor.post(`/app/approvals/${id}/request-changes`, { _csrf: visitor.csrf, reason: 'quantity should be 2' });
+    expect(sent.status).toBe(200);
+    expect(sent.html).toContain(`<p class="notice" role="status">Invoice ${id} sent back for changes: it is now draft.</p>`);
+    expect(inboxOrder(sent.html)).not.toContain(id);
+
+    const now = await invoiceNow(id);
+    expect(now.status).toBe('draft');
+    expect(now.approvals).toEqual([expect.objectContaining({ principal: 'arthur', decision: 'changes_requested', reason: 'quantity should be 2' })]);
+    expect(now.timeline.map((e: { type: string }) => e.type)).toContain('changes_requested');
+  });
+
   test('when an approver approves one invoice and rejects another with a reason, then the api shows the new states', async () => {
     const c = await customer('Inbox Werke AG');
     const first = await pendingInvoice(c, 'Consulting first');
     const second = await pendingInvoice(c, 'Consulting second');
-    const { visitor, csrf, inbox } = await signedIn(TEST_KEYS.approver);
+    const visitor = await signedIn(TEST_KEYS.approver);
+    const { csrf } = visitor;
+    const inbox = await inboxOf(visitor);
 
     expect(inbox.indexOf(first)).toBeGreaterThan(-1);
     expect(inbox.indexOf(first)).toBeLessThan(inbox.indexOf(second));
@@ -159,7 +309,8 @@ describe('approvals inbox', () => {
   test('when a post carries no or a wrong CSRF token, then it is refused and the invoice stays as it was', async () => {
     const c = await customer('Csrf KG');
     const id = await pendingInvoice(c, 'Guarded');
-    const { visitor, csrf } = await signedIn(TEST_KEYS.approver);
+    const visitor = await signedIn(TEST_KEYS.approver);
+    const { csrf } = visitor;
     expect((await visitor.post(`/app/approvals/${id}/approve`, {})).status).toBe(403);
     expect((await visitor.post(`/app/approvals/${id}/approve`, { _csrf: `${csrf}x` })).status).toBe(403);
     const other = await signedIn(TEST_KEYS.admin);
@@ -173,7 +324,9 @@ describe('approvals inbox', () => {
   test('when the creator opens the inbox, then their own invoice has no approve button and approving it anyway is refused', async () => {
     const c = await customer('Own Work SE');
     const id = await pendingInvoice(c, 'Made by ada', TEST_KEYS.admin);
-    const { visitor, csrf, inbox } = await signedIn(TEST_KEYS.admin);
+    const visitor = await signedIn(TEST_KEYS.admin);
+    const { csrf } = visitor;
+    const inbox = await inboxOf(visitor);
     expect(inbox).toContain(id);
     expect(inbox).not.toContain(`action="/app/approvals/${id}/approve"`);
     expect(inbox).toContain(`action="/app/approvals/${id}/reject"`);
@@ -188,7 +341,9 @@ describe('approvals inbox', () => {
   test('when a viewer opens the inbox, then it sees the invoices without buttons and a post anyway is refused', async () => {
     const c = await customer('Viewer Ltd');
     const id = await pendingInvoice(c, 'Only looked at');
-    const { visitor, csrf, inbox } = await signedIn(TEST_KEYS.viewer);
+    const visitor = await signedIn(TEST_KEYS.viewer);
+    const { csrf } = visitor;
+    const inbox = await inboxOf(visitor);
     expect(inbox).toContain(id);
     expect(inbox).not.toContain('action="/app/approvals/');
     expect(inbox).toContain('may view this invoice but not decide');
@@ -202,7 +357,7 @@ describe('approvals inbox', () => {
   test('when a customer name or line holds markup, then the inbox shows it as text', async () => {
     const c = await customer('<img src=x onerror=alert(1)> & Co');
     const id = await pendingInvoice(c, '<script>alert(1)</script>');
-    const { inbox } = await signedIn(TEST_KEYS.approver);
+    const inbox = await inboxOf(await signedIn(TEST_KEYS.approver));
     expect(inbox).toContain(id);
     expect(inbox).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; Co');
     expect(inbox).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -215,8 +370,8 @@ describe('approvals inbox', () => {
     const arthur = await signedIn(TEST_KEYS.approver);
     const ada = await signedIn(TEST_KEYS.admin);
     const answers = await Promise.all([
-      arthur.visitor.post(`/app/approvals/${id}/approve`, { _csrf: arthur.csrf }),
-      ada.visitor.post(`/app/approvals/${id}/approve`, { _csrf: ada.csrf }),
+      arthur.post(`/app/approvals/${id}/approve`, { _csrf: arthur.csrf }),
+      ada.post(`/app/approvals/${id}/approve`, { _csrf: ada.csrf }),
     ]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
     const done = await eventually(async () => {
@@ -224,6 +379,30 @@ describe('approvals inbox', () => {
       return body.number ? body : undefined;
     });
     expect(done.approvals.filter((a: { decision: string }) => a.decision === 'approved')).toHaveLength(1);
+  });
+});
+
+// Near the end: the 50 invoices it leaves waiting would push later tests' invoices out of the inbox.
+describe('an approval email\'s link in a long queue', () => {
+  test('when the invoice is newer than the 50 oldest waiting, then the link still shows it, first', async () => {
+    const c = await customer('Queue Länge AG');
+    // The inbox shows the 50 oldest invoices waiting: 50 more (beyond those of earlier tests) push the linked one past them.
+    const created = await Promise.all(Array.from({ length: 50 }, (_, i) => app.http('POST', '/invoices', { key: TEST_KEYS.operator, body: { customerId: c, lines: [{ description: `Queued ${i}`, quantity: '1', unitPrice: '10.00' }] } })));
+    expect(created.map((r) => r.status).every((status) => status === 201)).toBe(true);
+    await eventually(async () => ((await Promise.all(created.map(async (r) => (await invoiceNow(r.body.id as string)).status))).every((status) => status === 'pending_approval') ? true : undefined), 60_000);
+    const id = await pendingInvoice(c, 'Newest, linked from the email');
+    const visitor = await signedIn(TEST_KEYS.approver);
+
+    const plain = await inboxOf(visitor);
+    expect(inboxOrder(plain)).toHaveLength(50);
+    expect(inboxOrder(plain)).not.toContain(id);
+    expect(plain).toContain('the oldest shown');
+
+    const linked = await inboxOf(visitor, `?invoice=${id}`);
+    const order = inboxOrder(linked);
+    expect(order[0]).toBe(id);
+    expect(order).toHaveLength(51);
+    expect(linked).toContain(`<article class="card linked" id="invoice-${id}"`);
   });
 });
 

@@ -13,22 +13,6 @@ const stack = useBillflow({ env: { TEMPORAL_UI_URL: `${TEMPORAL_UI_URL}/` } });
 let app: Billflow;
 const month = monthsOfOwnYear();
 
-
-
-const csrfOf = (html: string): string => {
-  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error('the page has no CSRF token');
-  return token;
-};
-
-async function signedIn(key: string): Promise<Visitor> {
-  const visitor = new Visitor(() => app.url);
-  const form = await visitor.get('/app/login');
-  const login = await visitor.request('POST', '/app/login', { _csrf: csrfOf(form.html), apiKey: key });
-  expect(login.status).toBe(303);
-  return visitor;
-}
-
 const api = (method: string, path: string, body?: unknown) => app.http(method, path, { key: TEST_KEYS.operator, body });
 
 async function customer(name: string, extra: object = {}): Promise<string> {
@@ -95,7 +79,7 @@ beforeAll(async () => {
   await until(overdueId, (b) => b.status === 'overdue' && b.timeline.some((e: { type: string }) => e.type === 'reminder_sent'));
   await until(runInvoiceId, (b) => b.status === 'open');
 
-  viewer = await signedIn(TEST_KEYS.viewer);
+  viewer = await Visitor.signedIn(() => app.url, TEST_KEYS.viewer);
 }, 120_000);
 
 describe('the invoices list', () => {
@@ -216,10 +200,13 @@ describe('without a session', () => {
   test.each([['/app/invoices'], ['/app/invoices/inv_x'], ['/app/invoices/inv_x/pdf'], ['/app/invoices/inv_x/credit-notes/CN-1/pdf']])(
     'when %s is opened, then it redirects to sign-in and shows nothing',
     async (path) => {
-      const page = await new Visitor(() => app.url).get(path.replace('inv_x', paidId));
+      const asked = path.replace('inv_x', paidId);
+      const page = await new Visitor(() => app.url).get(asked);
       expect(page.status).toBe(303);
-      expect(page.location).toBe('/app/login');
-      expect(page.html).not.toContain(paidId);
+      expect(page.location).toBe(`/app/login?next=${encodeURIComponent(asked)}`);
+      // The answer is the redirect alone (which names only the path asked for): nothing of the invoice.
+      for (const secret of [paidNumber, 'Alpha', 'EUR', '%PDF']) expect(page.html).not.toContain(secret);
+      expect(page.type).not.toMatch(/pdf/);
     },
   );
 });

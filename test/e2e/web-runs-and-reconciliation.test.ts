@@ -3,7 +3,7 @@ import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
 import { eventually } from '../support/eventually';
 import type { TestDatabase } from '../support/database';
 import { monthsOfOwnYear } from '../support/periods';
-import { Visitor } from '../support/visitor';
+import { csrfOf, Visitor } from '../support/visitor';
 
 /**
  * The billing runs pages and the reconciliation queue under /app over real HTTP (no browser),
@@ -19,22 +19,12 @@ beforeAll(() => {
 
 const month = monthsOfOwnYear();
 
+const signedIn = (key: string) => Visitor.signedIn(() => app.url, key);
 
-
-const csrfOf = (html: string): string => {
-  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error('the page has no CSRF token');
-  return token;
-};
-
-async function signedIn(key: string): Promise<{ visitor: Visitor; csrf: string }> {
-  const visitor = new Visitor(() => app.url);
-  const form = await visitor.get('/app/login');
-  const login = await visitor.post('/app/login', { _csrf: csrfOf(form.html), apiKey: key });
-  expect(login.status).toBe(303);
-  const home = await visitor.get('/app/billing-runs');
-  expect(home.status).toBe(200);
-  return { visitor, csrf: csrfOf(home.html) };
+/** What a refused form answers: 403 and the page saying why, before anything was tried. */
+function expectCsrfRefusal(page: { status: number; html: string }): void {
+  expect(page.status).toBe(403);
+  expect(page.html).toContain('This form has expired or did not come from billflow.');
 }
 
 async function customer(name: string): Promise<string> {
@@ -72,13 +62,13 @@ describe('billing runs pages', () => {
       const res = await app.http('POST', '/charges', { key: TEST_KEYS.operator, body: { customerId, description: 'Monthly fee', quantity: 1, unitPriceMinor, period: P } });
       expect(res.status).toBe(201);
     }
-    const { visitor, csrf } = await signedIn(TEST_KEYS.operator);
+    const visitor = await signedIn(TEST_KEYS.operator);
 
     const list = await visitor.get('/app/billing-runs');
     expect(list.html).toMatch(/<input id="run-dry" name="dryRun" type="checkbox" value="on" checked>/);
     expect(list.html).toContain('<a href="/app/billing-runs">Billing runs</a>');
 
-    const dry = await visitor.post('/app/billing-runs', { _csrf: csrf, period: P, dryRun: 'on' });
+    const dry = await visitor.post('/app/billing-runs', { _csrf: visitor.csrf, period: P, dryRun: 'on' });
     expect(dry.status).toBe(303);
     const dryId = new RegExp(`^/app/billing-runs/(run_${P}_dry_[^?]+)\\?notice=dry$`).exec(dry.location ?? '')?.[1];
     expect(dryId).toBeDefined();
@@ -110,10 +100,10 @@ describe('billing runs pages', () => {
     expect(after.html).toContain(`<a href="/app/billing-runs/run_${P}">${P}</a>`);
     expect(after.html.indexOf(`/app/billing-runs/run_${P}"`)).toBeLessThan(after.html.indexOf(`/app/billing-runs/${dryId!}"`));
     expect(after.html).toContain('2 of 2 created');
-    const again = await visitor.post('/app/billing-runs', { _csrf: csrf, period: P });
+    const again = await visitor.post('/app/billing-runs', { _csrf: visitor.csrf, period: P });
     expect(again.location).toBe(`/app/billing-runs/run_${P}?notice=existing`);
 
-    const bad = await visitor.post('/app/billing-runs', { _csrf: csrf, period: '2026-13', dryRun: 'on' });
+    const bad = await visitor.post('/app/billing-runs', { _csrf: visitor.csrf, period: '2026-13', dryRun: 'on' });
     expect(bad.status).toBe(400);
     expect(bad.html).toMatch(/role="alert">No run was started: period: /);
   });
@@ -122,7 +112,7 @@ describe('billing runs pages', () => {
     const P = month(2);
     // A run stored as running whose workflow never started: it stays running for as long as the test looks.
     await insertBillingRun(db.sql, { id: `run_${P}`, period: P, dryRun: false, customerIds: null, createdBy: 'olivia', startedAt: new Date().toISOString() });
-    const { visitor } = await signedIn(TEST_KEYS.operator);
+    const visitor = await signedIn(TEST_KEYS.operator);
     const running = await visitor.get(`/app/billing-runs/run_${P}`);
     expect(running.status).toBe(200);
     expect(running.headers.get('refresh')).toBe('2');
@@ -136,9 +126,9 @@ describe('billing runs pages', () => {
     expect(refused.html).toMatch(/role="alert">The run was not cancelled: the billing run&#39;s workflow is not running/);
 
     const viewer = await signedIn(TEST_KEYS.viewer);
-    const seen = await viewer.visitor.get(`/app/billing-runs/run_${P}`);
+    const seen = await viewer.get(`/app/billing-runs/run_${P}`);
     expect(seen.html).not.toContain('/cancel"');
-    expect((await viewer.visitor.post(`/app/billing-runs/run_${P}/cancel`, { _csrf: viewer.csrf })).status).toBe(403);
+    expect((await viewer.post(`/app/billing-runs/run_${P}/cancel`, { _csrf: viewer.csrf })).status).toBe(403);
   });
 
   test('when a real run with many customers is cancelled from its page, then it ends cancelled or completed', async () => {
@@ -148,10 +138,10 @@ describe('billing runs pages', () => {
     for (const customerId of customers) {
       await app.http('POST', '/charges', { key: TEST_KEYS.operator, body: { customerId, description: 'Fee', quantity: 1, unitPriceMinor: 500, period: P } });
     }
-    const { visitor, csrf } = await signedIn(TEST_KEYS.operator);
-    const started = await visitor.post('/app/billing-runs', { _csrf: csrf, period: P });
+    const visitor = await signedIn(TEST_KEYS.operator);
+    const started = await visitor.post('/app/billing-runs', { _csrf: visitor.csrf, period: P });
     expect(started.location).toBe(`/app/billing-runs/run_${P}?notice=real`);
-    const cancel = await visitor.post(`/app/billing-runs/run_${P}/cancel`, { _csrf: csrf });
+    const cancel = await visitor.post(`/app/billing-runs/run_${P}/cancel`, { _csrf: visitor.csrf });
     if (cancel.status === 303) {
       expect(cancel.location).toBe(`/app/billing-runs/run_${P}?notice=cancelling`);
       expect((await visitor.get(cancel.location!)).html).toContain('Cancel asked');
@@ -163,12 +153,39 @@ describe('billing runs pages', () => {
     expect(done).toMatch(/<dt>Status<\/dt><dd>(cancelled|completed)<\/dd>/);
   });
 
+  test('when a start or a cancel carries no, a wrong or another session\'s CSRF token, then it is refused and no run starts or stops', async () => {
+    const visitor = await signedIn(TEST_KEYS.operator);
+    const other = await signedIn(TEST_KEYS.admin);
+    const tokens: Record<string, string>[] = [{}, { _csrf: `${visitor.csrf}x` }, { _csrf: other.csrf }];
+
+    const P = month(5);
+    const c = await customer('Csrf Runs AG');
+    expect((await app.http('POST', '/charges', { key: TEST_KEYS.operator, body: { customerId: c, description: 'Fee', quantity: 1, unitPriceMinor: 700, period: P } })).status).toBe(201);
+    for (const token of tokens) {
+      expectCsrfRefusal(await visitor.post('/app/billing-runs', { ...token, period: P }));
+      expectCsrfRefusal(await visitor.post('/app/billing-runs', { ...token, period: P, dryRun: 'on' }));
+    }
+    const [none] = await db.sql<{ n: number }[]>`select count(*)::int as n from billing_runs where period = ${P}`;
+    expect(none?.n).toBe(0);
+    const charges = await app.http('GET', `/charges?customerId=${c}`, { key: TEST_KEYS.viewer });
+    expect(charges.body.data.map((charge: { status: string }) => charge.status)).toEqual(['pending']);
+
+    // A run stored as running (its workflow never started), so it is still running whatever the test takes.
+    const R = month(6);
+    await insertBillingRun(db.sql, { id: `run_${R}`, period: R, dryRun: false, customerIds: null, createdBy: 'olivia', startedAt: new Date().toISOString() });
+    for (const token of tokens) expectCsrfRefusal(await visitor.post(`/app/billing-runs/run_${R}/cancel`, token));
+    expect(await apiRun(`run_${R}`)).toMatchObject({ status: 'running', finishedAt: null });
+    const page = await visitor.get(`/app/billing-runs/run_${R}`);
+    expect(page.html).toMatch(/<dt>Status<\/dt><dd>running<\/dd>/);
+    expect(page.html).not.toContain('Cancel asked');
+  });
+
   test('when a viewer opens the billing runs, then there is no start form, and a start posted anyway is refused', async () => {
-    const { visitor, csrf } = await signedIn(TEST_KEYS.viewer);
+    const visitor = await signedIn(TEST_KEYS.viewer);
     const list = await visitor.get('/app/billing-runs');
     expect(list.html).not.toContain('action="/app/billing-runs"');
     expect(list.html).toContain('may view billing runs but not start or cancel them');
-    const refused = await visitor.post('/app/billing-runs', { _csrf: csrf, period: month(4), dryRun: 'on' });
+    const refused = await visitor.post('/app/billing-runs', { _csrf: visitor.csrf, period: month(4), dryRun: 'on' });
     expect(refused.status).toBe(403);
     const [none] = await db.sql<{ n: number }[]>`select count(*)::int as n from billing_runs where period = ${month(4)}`;
     expect(none?.n).toBe(0);
@@ -205,15 +222,15 @@ describe('reconciliation queue page', () => {
 
     // The viewer sees the lines but no forms, and is refused if it posts.
     const viewer = await signedIn(TEST_KEYS.viewer);
-    const seen = await viewer.visitor.get('/app/reconciliation');
+    const seen = await viewer.get('/app/reconciliation');
     expect(seen.status).toBe(200);
     expect(seen.html).toContain(toMatch.lineId);
     expect(seen.html).not.toContain('action="/app/reconciliation/');
-    const refused = await viewer.visitor.post(`/app/reconciliation/${toMatch.lineId}/match`, { _csrf: viewer.csrf, invoiceIds: invoiceId });
+    const refused = await viewer.post(`/app/reconciliation/${toMatch.lineId}/match`, { _csrf: viewer.csrf, invoiceIds: invoiceId });
     expect(refused.status).toBe(403);
     expect((await unmatched()).some((l) => l.lineId === toMatch.lineId)).toBe(true);
 
-    const { visitor } = await signedIn(TEST_KEYS.operator);
+    const visitor = await signedIn(TEST_KEYS.operator);
     const queue = await visitor.get('/app/reconciliation');
     expect(queue.html).toContain(`action="/app/reconciliation/${toMatch.lineId}/match"`);
     expect(queue.html).toContain(`name="invoiceIds" value="${invoiceId}"`);
@@ -247,5 +264,32 @@ describe('reconciliation queue page', () => {
     const twice = await visitor.post(`/app/reconciliation/${toIgnore.lineId}/ignore`, { _csrf: csrf, reason: 'again' });
     expect(twice.status).toBe(409);
     expect(twice.html).toContain('the line is ignored: only an unmatched line can be ignored');
+  });
+
+  test('when a match or an ignore carries no, a wrong or another session\'s CSRF token, then it is refused and the lines and the invoice stay as they were', async () => {
+    const k = Math.random().toString(36).slice(2, 8);
+    const c = await customer(`Csrf Recon ${k} Ltd`);
+    const invoiceId = await openInvoice(c, '65.43');
+    const csv = ['date,amount,currency,reference,payer', `2026-03-04,65.43,EUR,guarded ${k},Stranger ${k}`, `2026-03-05,1.23,EUR,also guarded ${k},Nobody ${k}`].join('\r\n');
+    const uploaded = await app.http('POST', '/bank-statements', { key: TEST_KEYS.operator, rawBody: csv, headers: { 'content-type': 'text/csv' } });
+    expect(uploaded.body).toMatchObject({ lines: 2, unmatched: 2 });
+    const before = (await unmatched()).filter((l) => l.reference?.endsWith(k));
+    expect(before).toHaveLength(2);
+    const [toMatch, toIgnore] = [before.find((l) => l.reference === `guarded ${k}`), before.find((l) => l.reference === `also guarded ${k}`)];
+
+    const visitor = await signedIn(TEST_KEYS.operator);
+    const other = await signedIn(TEST_KEYS.admin);
+    for (const token of [{}, { _csrf: `${visitor.csrf}x` }, { _csrf: other.csrf }] as Record<string, string>[]) {
+      expectCsrfRefusal(await visitor.post(`/app/reconciliation/${toMatch.lineId}/match`, { ...token, currency: 'EUR', invoiceIds: [invoiceId], otherIds: '' }));
+      expectCsrfRefusal(await visitor.post(`/app/reconciliation/${toIgnore.lineId}/ignore`, { ...token, reason: 'not ours' }));
+    }
+
+    expect((await unmatched()).filter((l) => l.reference?.endsWith(k))).toEqual(before);
+    const invoice = await invoiceNow(invoiceId);
+    expect(invoice.status).toBe('open');
+    expect(invoice.payments).toEqual([]);
+    const queue = await visitor.get('/app/reconciliation');
+    expect(queue.html).toContain(`id="line-${toMatch.lineId}"`);
+    expect(queue.html).toContain(`id="line-${toIgnore.lineId}"`);
   });
 });

@@ -39,7 +39,8 @@ export function reportRoutes({ reports }: { reports: ReportService }): Router {
 
   router.get('/reports/dso', requireRole(...READERS), async (req, res) => {
     const query = parseInput(dsoQuery, req.query);
-    const report = await reports.dso({ currency: query.currency, days: query.days, now: new Date().toISOString() });
+    const asOf = query.asOf === undefined ? new Date().toISOString() : momentOf(query.asOf, 'asOf');
+    const report = await reports.dso({ currency: query.currency, days: query.days, now: asOf });
     answer(res, query.format, report, dsoCsv, `dso-${report.currency}-${report.days}d`);
   });
 

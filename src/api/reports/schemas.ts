@@ -22,7 +22,8 @@ export const agingQuery = z.strictObject({
 
 export const dsoQuery = z.strictObject({
   currency: currencyCode,
-  days: z.coerce.number().int().min(1).max(3650).default(90).describe('the window of credit sales, in days up to now'),
+  days: z.coerce.number().int().min(1).max(3650).default(90).describe('the window of credit sales, in days up to `asOf`'),
+  asOf: moment.optional().describe('the moment the DSO is as of (default: now): receivables then, and the sales of the `days` before it'),
   format,
 });
 

@@ -11,9 +11,11 @@ export const DECIDERS: readonly Role[] = ['admin', 'approver'];
 export interface InboxItem {
   invoice: InvoiceFacts;
   customerName: string;
+  /** The invoice a link asked for (/app/approvals?invoice=<id>): shown first, and marked. */
+  linked?: boolean;
 }
 
-/** The anchor of an invoice in the inbox: /app/approvals#<id>, where an approval email may link. */
+/** The anchor of an invoice in the inbox: /app/approvals#invoice-<id>, where an approval email links (links.ts). */
 const anchorOf = (id: string): string => `invoice-${id}`;
 
 function decisionForms(item: InboxItem, session: WebSession): Html {
@@ -44,7 +46,8 @@ ${token}
 function invoiceCard(item: InboxItem, session: WebSession): Html {
   const { draft } = item.invoice;
   const money = (amountMinor: number) => formatMoney({ amountMinor, currency: draft.currency });
-  return html`<article class="card" id="${anchorOf(draft.id)}" aria-labelledby="${anchorOf(draft.id)}-title">
+  return html`<article class="${item.linked ? 'card linked' : 'card'}" id="${anchorOf(draft.id)}" aria-labelledby="${anchorOf(draft.id)}-title">
+${item.linked ? html`<p class="linked-note">The invoice you were sent to decide on</p>` : null}
 <h2 id="${anchorOf(draft.id)}-title">${item.customerName}: ${money(draft.totalMinor)}</h2>
 <dl class="facts">
 <dt>Invoice</dt><dd>${draft.id}</dd>
@@ -65,14 +68,23 @@ ${decisionForms(item, session)}
 </article>`;
 }
 
-/** What waits for approval, oldest first, each with its decision forms for those who may decide. */
+function summary(items: InboxItem[], more: boolean): string {
+  if (items.length === 0) return 'Nothing waits for approval.';
+  const linked = items[0]?.linked ? 'the one you were sent to first, then the rest ' : '';
+  return `${items.length} invoice${items.length === 1 ? '' : 's'} waiting for approval, ${linked}oldest first${more ? ' (the oldest shown; decide on these to see more)' : ''}.`;
+}
+
+/**
+ * What waits for approval, oldest first (an invoice a link asked for before them), each with its
+ * decision forms for those who may decide.
+ */
 export function renderInbox(args: { items: InboxItem[]; more: boolean; session: WebSession; notice: Notice | null }): string {
   const { items, session } = args;
   return page(
     'Approvals',
     html`<h1>Approvals</h1>
 ${noticeBlock(args.notice)}
-<p class="muted">${items.length === 0 ? 'Nothing waits for approval.' : `${items.length} invoice${items.length === 1 ? '' : 's'} waiting for approval, oldest first${args.more ? ' (the oldest shown; decide on these to see more)' : ''}.`}</p>
+<p class="muted">${summary(items, args.more)}</p>
 ${items.map((item) => invoiceCard(item, session))}`,
     session,
   );

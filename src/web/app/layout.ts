@@ -40,6 +40,9 @@ header button{margin:0;background:#fff;color:#1f4e79}
 :focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
 .notice{padding:.75rem 1rem;border-radius:6px;margin-bottom:1rem;background:#d1fae5;color:#065f46}
 .notice.error{background:#fee2e2;color:#991b1b}
+.notice a{color:inherit}
+.card.linked{border-left:6px solid #b45309}
+.linked-note{margin:0 0 .5rem;font-weight:600;color:#92400e}
 `;
 
 export const csrfField = (token: string): Html => html`<input type="hidden" name="${CSRF_FIELD}" value="${token}">`;
@@ -47,14 +50,17 @@ export const csrfField = (token: string): Html => html`<input type="hidden" name
 export interface Notice {
   kind: 'ok' | 'error';
   text: string;
+  /** A page that says more, linked after the text. */
+  link?: { href: string; text: string };
 }
 
 /** A notice for the outcome of a form: a status for success, an alert for a refusal. */
 export function noticeBlock(notice: Notice | null): Html | null {
   if (!notice) return null;
+  const link = notice.link ? html` <a href="${notice.link.href}">${notice.link.text}</a>` : null;
   return notice.kind === 'ok'
-    ? html`<p class="notice" role="status">${notice.text}</p>`
-    : html`<p class="notice error" role="alert">${notice.text}</p>`;
+    ? html`<p class="notice" role="status">${notice.text}${link}</p>`
+    : html`<p class="notice error" role="alert">${notice.text}${link}</p>`;
 }
 
 export function page(title: string, body: Html, session: WebSession | null): string {
@@ -75,6 +81,7 @@ export function page(title: string, body: Html, session: WebSession | null): str
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header><span class="brand">billflow</span>${session ? html`<nav aria-label="Main"><ul class="nav">
+<li><a href="/app/approvals">Approvals</a></li>
 <li><a href="/app/dashboard">Receivables</a></li>
 <li><a href="/app/invoices">Invoices</a></li>
 <li><a href="/app/billing-runs">Billing runs</a></li>

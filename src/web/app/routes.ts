@@ -7,7 +7,8 @@ import type { ApiKey, Config } from '../../config';
 import type { Sql } from '../../db/client';
 import { findCustomer } from '../../db/customers';
 import type { InvoiceState } from '../../domain/invoice';
-import { AppError, ErrorCode } from '../../errors';
+import { AppError, ErrorCode, validationError } from '../../errors';
+import { couldBeRowId } from '../../ids';
 import type { Logger } from '../../logger';
 import type { InvoiceService } from '../../services/invoices';
 import type { BankStatementService } from '../../services/bank-statements';
@@ -18,6 +19,7 @@ import { dashboardRoutes } from './dashboard';
 import { renderInbox, DECIDERS, type InboxItem } from './inbox-page';
 import { invoicePageRoutes } from './invoices';
 import { errorPage, type Notice, STYLESHEET } from './layout';
+import { loginPathFor, NEXT_FIELD, safeNextPath } from './links';
 import { renderLoginPage } from './login-page';
 import { reconciliationPages } from './reconciliation';
 import { currentSession, endSession, LOGIN_COOKIE, loadSession, loginFormToken, readCookie, sessionOf, startSession } from './session';
@@ -49,6 +51,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 const statusOf = (error: AppError): number => STATUS[error.code] ?? 500;
 
 const INBOX_LIMIT = 50;
+/** Where a sign-in leads when it was not asked to lead anywhere else. */
+const HOME = '/app/approvals';
 
 const DECISIONS: Record<string, { update: UpdateDefinition<InvoiceState, [DecisionCommand]>; field: 'comment' | 'reason'; done: string }> = {
   approve: { update: approveUpdate, field: 'comment', done: 'approved' },
@@ -76,15 +80,17 @@ export function appPageRoutes(deps: AppPageDeps): Router {
   router.use('/app', express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 20 }), loadSession(deps.sql));
 
   router.get('/app', (_req, res) => {
-    res.redirect(303, currentSession(res) ? '/app/approvals' : '/app/login');
+    res.redirect(303, currentSession(res) ? HOME : '/app/login');
   });
 
+  // `next`: the page asked for before sign-in (appErrorPage puts it here), kept only when it is a path under /app/.
   router.get('/app/login', (req, res) => {
+    const next = safeNextPath(req.query[NEXT_FIELD]);
     if (currentSession(res)) {
-      res.redirect(303, '/app/approvals');
+      res.redirect(303, next ?? HOME);
       return;
     }
-    res.type('html').send(renderLoginPage({ csrfToken: loginFormToken(req, res), error: null }));
+    res.type('html').send(renderLoginPage({ csrfToken: loginFormToken(req, res), error: null, next }));
   });
 
   /** A refused sign-in shows the form again, with why (and the status: 401, 403 or 429). */
@@ -94,7 +100,7 @@ export function appPageRoutes(deps: AppPageDeps): Router {
       return;
     }
     const message = error.code === ErrorCode.rateLimited ? 'Too many failed sign-ins from this address. Please wait a minute and try again.' : error.message;
-    res.status(statusOf(error)).type('html').send(renderLoginPage({ csrfToken: loginFormToken(req, res), error: message }));
+    res.status(statusOf(error)).type('html').send(renderLoginPage({ csrfToken: loginFormToken(req, res), error: message, next: safeNextPath(formText(req, NEXT_FIELD)) }));
   };
 
   router.post(
@@ -105,7 +111,8 @@ export function appPageRoutes(deps: AppPageDeps): Router {
       const key = deps.apiKeys[match(formText(req, 'apiKey') ?? '')];
       if (!key) throw new AppError({ code: ErrorCode.unauthorized, message: 'That API key is not valid.' });
       await startSession(deps.sql, req, res, { principal: key.principal, role: key.role });
-      res.redirect(303, '/app/approvals');
+      // Anything but a path under /app/ goes home: a crafted link must not send the person elsewhere.
+      res.redirect(303, safeNextPath(formText(req, NEXT_FIELD)) ?? HOME);
     },
     deps.countAuthFailure,
     loginRefused,
@@ -117,25 +124,47 @@ export function appPageRoutes(deps: AppPageDeps): Router {
     res.redirect(303, '/app/login');
   });
 
-  const inbox = async (res: Response, notice: Notice | null, status = 200) => {
+  /**
+   * The inbox: the oldest INBOX_LIMIT invoices waiting for approval. `linkedId` (an approval email's
+   * ?invoice=) comes first wherever it is in the queue; one that no longer waits is a notice instead.
+   */
+  const inbox = async (res: Response, notice: Notice | null, status = 200, linkedId: string | null = null) => {
     const session = sessionOf(res);
-    const pending = await deps.invoices.list({ status: 'pending_approval', customerId: null, limit: INBOX_LIMIT + 1, after: null });
-    const shown = pending.slice(0, INBOX_LIMIT);
     const names = new Map<string, string>();
+    const nameOf = async (customerId: string) => {
+      if (!names.has(customerId)) names.set(customerId, (await findCustomer(deps.sql, customerId))?.name ?? customerId);
+      return names.get(customerId) ?? customerId;
+    };
     const items: InboxItem[] = [];
-    for (const summary of shown) {
+    if (linkedId !== null) {
+      // An id no row could have is looked up no further (a NUL byte would fail in PostgreSQL).
+      const loaded = couldBeRowId(linkedId) ? await deps.invoices.load(linkedId) : null;
+      if (!loaded) {
+        const which = couldBeRowId(linkedId) ? `There is no invoice ${linkedId}.` : 'That link names no invoice.';
+        notice = { kind: 'error', text: `${which} Perhaps the link is incomplete.` };
+        status = 404;
+      } else if (loaded.invoice.status !== 'pending_approval') {
+        const now = loaded.invoice.status.replace(/_/g, ' ');
+        notice = { kind: 'ok', text: `Invoice ${linkedId} no longer waits for approval: it is now ${now}.`, link: { href: `/app/invoices/${encodeURIComponent(linkedId)}`, text: `Open invoice ${linkedId}` } };
+      } else {
+        items.push({ invoice: loaded.invoice, customerName: await nameOf(loaded.invoice.draft.customerId), linked: true });
+      }
+    }
+    const pending = await deps.invoices.list({ status: 'pending_approval', customerId: null, limit: INBOX_LIMIT + 1, after: null });
+    for (const summary of pending.slice(0, INBOX_LIMIT)) {
+      if (summary.draft.id === linkedId) continue;
       // The list has no lines; each invoice is read whole, as GET /invoices/:id reads it.
       const loaded = await deps.invoices.load(summary.draft.id);
       if (!loaded || loaded.invoice.status !== 'pending_approval') continue;
-      const customerId = loaded.invoice.draft.customerId;
-      if (!names.has(customerId)) names.set(customerId, (await findCustomer(deps.sql, customerId))?.name ?? customerId);
-      items.push({ invoice: loaded.invoice, customerName: names.get(customerId) ?? customerId });
+      items.push({ invoice: loaded.invoice, customerName: await nameOf(loaded.invoice.draft.customerId) });
     }
     res.status(status).type('html').send(renderInbox({ items, more: pending.length > INBOX_LIMIT, session, notice }));
   };
 
-  router.get('/app/approvals', async (_req, res) => {
-    await inbox(res, null);
+  router.get('/app/approvals', async (req, res) => {
+    const linked = req.query.invoice;
+    if (linked !== undefined && typeof linked !== 'string') throw validationError('invoice', 'must be given once');
+    await inbox(res, null, 200, linked === undefined || linked.trim() === '' ? null : linked);
   });
 
   router.post('/app/approvals/:id/:decision', async (req, res) => {
@@ -177,7 +206,8 @@ function appErrorPage(logger: Logger): ErrorRequestHandler {
     const session = currentSession(res);
     res.type('html');
     if (error instanceof AppError && error.code === ErrorCode.unauthorized && req.method === 'GET') {
-      res.redirect(303, '/app/login');
+      // The page asked for (path and query) survives sign-in: an approval email's link leads to its invoice.
+      res.redirect(303, loginPathFor(req.originalUrl));
       return;
     }
     if (error instanceof AppError && error.code !== ErrorCode.internal) {
