@@ -8,6 +8,8 @@ import { addCredit } from './payments';
 export interface CreditNoteRequest {
   invoiceId: string;
   amountMinor: number;
+  /** What it lowered the amount due by (all of it when not given); the rest went to the customer's credit. */
+  appliedMinor?: number;
   currency: string;
   reason: string;
   issuedBy: string;
@@ -35,9 +37,10 @@ async function issueCreditNoteIn(tx: Tx, args: CreditNoteRequest): Promise<strin
     where credit_key = ${key}`;
   if (existing) return existing.number;
   const number = await takeNextNumber(tx, seriesFor('CN', args.issuedAt));
+  const applied = args.appliedMinor ?? args.amountMinor;
   await tx`
-    insert into credit_notes (number, invoice_id, amount_minor, applied_minor, currency, reason, issued_by, issued_at, credit_key)
-    values (${number}, ${args.invoiceId}, ${args.amountMinor}, ${args.amountMinor}, ${args.currency}, ${args.reason}, ${args.issuedBy}, ${args.issuedAt}, ${key})`;
+    insert into credit_notes (number, invoice_id, amount_minor, applied_minor, credit_minor, currency, reason, issued_by, issued_at, credit_key)
+    values (${number}, ${args.invoiceId}, ${args.amountMinor}, ${applied}, ${args.amountMinor - applied}, ${args.currency}, ${args.reason}, ${args.issuedBy}, ${args.issuedAt}, ${key})`;
   return number;
 }
 
@@ -127,7 +130,7 @@ export async function voidInvoice(
   args: {
     customerId: string;
     currency: string;
-    creditNote: { amountMinor: number; reason: string; issuedBy: string; issuedAt: string } | null;
+    creditNote: { amountMinor: number; appliedMinor: number; reason: string; issuedBy: string; issuedAt: string } | null;
     creditMinor: number;
     snapshot: InvoiceSnapshot;
     event: InvoiceEventRecord;

@@ -48,9 +48,25 @@ export function afterRefund(
   return { amountPaidMinor, status };
 }
 
-/** What a credit note may still take off: what was invoiced (lines and late fees) less what was credited. */
+/**
+ * What a credit note may still take off: what was invoiced (lines and late fees) less every credit
+ * note issued on it, also the parts that went to the customer's credit (a paid invoice's notes lower
+ * nothing due, so counting only what they applied would let its notes credit it again and again).
+ */
 export function creditableMinor(state: SettlementState): number {
-  return state.draft.totalMinor + feesMinor(state) - (state.creditedMinor ?? 0);
+  const noted = (state.creditNotes ?? []).reduce((sum, note) => sum + note.amountMinor, 0);
+  return state.draft.totalMinor + feesMinor(state) - Math.max(state.creditedMinor ?? 0, noted);
+}
+
+/**
+ * Voiding an issued invoice: a credit note for what is left to credit, split as any credit note is
+ * (up to the amount due it cancels what is owed; the rest, what was paid and not yet credited back,
+ * becomes the customer's credit). Without earlier credit notes the credit is what was paid.
+ */
+export function voidSettlement(state: SettlementState): { amountMinor: number; appliedMinor: number; creditMinor: number } {
+  const amountMinor = creditableMinor(state);
+  const appliedMinor = Math.min(amountMinor, amountDueMinor(state));
+  return { amountMinor, appliedMinor, creditMinor: amountMinor - appliedMinor };
 }
 
 /**

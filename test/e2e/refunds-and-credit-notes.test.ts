@@ -142,6 +142,38 @@ describe('credit notes', () => {
     expect(await stored(id)).toMatchObject({ credited: 5000, notes: 1 });
   });
 
+  test('when credit notes are sent three at once on a paid invoice, then together they credit at most the invoice, and voiding it later credits back only what they left', async () => {
+    const c = await customer();
+    const id = await openInvoice(c);
+    await pay(id, 10000, 'TX-PAID');
+    await until(id, (b) => b.status === 'paid');
+    // Each would credit the whole invoice; on a paid invoice all of it goes to the customer's credit.
+    const answers = await Promise.all([1, 2, 3].map((n) => creditNote(id, { amountMinor: 10000, reason: `goodwill ${n}` })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 400, 400]);
+    expect(answers.find((a) => a.status === 400)?.body.error.details).toEqual([{ path: 'amountMinor', message: expect.stringMatching(/0 minor units of the invoice are left to credit/) }]);
+    expect(await creditOf(c)).toBe(10000);
+    // Nothing is left to credit: voiding it (a paid invoice in dispute may be voided) issues no second
+    // note and adds no credit: the 100.00 paid is back with the customer once.
+    const dispute = (invoiceId: string) => app.http('POST', `/invoices/${invoiceId}/dispute`, { key: TEST_KEYS.operator, body: { reason: 'customer disputes' } });
+    expect((await dispute(id)).status).toBe(200);
+    const voided = await app.http('POST', `/invoices/${id}/void`, { key: TEST_KEYS.operator, body: { reason: 'cancelled' } });
+    expect(voided.status).toBe(200);
+    expect(voided.body).toMatchObject({ status: 'void', creditNoteNumber: null });
+    expect(await creditOf(c)).toBe(10000);
+    expect(await stored(id)).toMatchObject({ credited: 10000, notes: 1 });
+
+    // A paid invoice credited in part and then voided: the void's note takes the rest, all as credit.
+    const other = await openInvoice(c);
+    await pay(other, 10000, 'TX-PAID-2');
+    await until(other, (b) => b.status === 'paid');
+    expect((await creditNote(other, { amountMinor: 3000, reason: 'late' })).status).toBe(201);
+    expect((await dispute(other)).status).toBe(200);
+    const second = await app.http('POST', `/invoices/${other}/void`, { key: TEST_KEYS.operator, body: { reason: 'cancelled' } });
+    expect((await get(`/credit-notes/${second.body.creditNoteNumber}`)).body).toMatchObject({ amountMinor: 7000, appliedMinor: 0, creditMinor: 7000 });
+    expect(await creditOf(c)).toBe(20000);
+    expect(await stored(other)).toMatchObject({ credited: 10000, notes: 2 });
+  });
+
   test('when a credit note gives both amount and lines, neither, too much, or a NUL byte, then it is a 400 naming the field and nothing is stored', async () => {
     const c = await customer();
     const id = await openInvoice(c);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { amountDueMinor, feesMinor, initialInvoiceState, type InvoiceState, isAllowed, splitPayment } from '../../src/domain/invoice';
-import { afterCreditNote, afterDispute, afterRefund, creditableMinor, paymentToRefund, refundableMinor, unpaidStatus } from '../../src/domain/settlement';
+import { afterCreditNote, afterDispute, afterRefund, creditableMinor, paymentToRefund, refundableMinor, unpaidStatus, voidSettlement } from '../../src/domain/settlement';
 import { sampleDraft } from '../support/invoices';
 
 /**
@@ -116,6 +116,7 @@ class Ledger {
     const amount = Math.min(amountMinor, creditableMinor(invoice));
     if (amount <= 0) return;
     const after = afterCreditNote(invoice, amount);
+    invoice.creditNotes.push({ number: `CN-${invoice.creditNotes.length}`, key: `k${invoice.creditNotes.length}`, amountMinor: amount, appliedMinor: after.appliedMinor, creditMinor: after.creditMinor, reason: 'x', lines: null, issuedBy: 'test', issuedAt: '' });
     invoice.creditedMinor = after.creditedMinor;
     invoice.status = after.status;
     this.credit += after.creditMinor;
@@ -125,8 +126,10 @@ class Ledger {
   /** As the workflow voids: a credit note for what is left to credit, and what was paid becomes credit. */
   private void(invoice: InvoiceState): void {
     if (!isAllowed('void', invoice.status)) return;
-    this.credited += creditableMinor(invoice);
-    this.credit += invoice.amountPaidMinor;
+    const note = voidSettlement(invoice);
+    invoice.creditNotes.push({ number: 'CN-void', key: 'void', amountMinor: note.amountMinor, appliedMinor: note.appliedMinor, creditMinor: note.creditMinor, reason: 'void', lines: null, issuedBy: 'test', issuedAt: '' });
+    this.credited += note.amountMinor;
+    this.credit += note.creditMinor;
     invoice.status = 'void';
   }
 
@@ -152,6 +155,8 @@ describe('the settlement ledger', () => {
             expect(invoice.amountPaidMinor).toBeGreaterThanOrEqual(0);
             expect(invoice.creditedMinor).toBeGreaterThanOrEqual(0);
             expect(invoice.amountPaidMinor + invoice.creditedMinor).toBeLessThanOrEqual(invoice.draft.totalMinor + feesMinor(invoice));
+            // Credit notes (the void's included) never credit more than was invoiced, however much was paid.
+            expect(invoice.creditNotes.reduce((sum, note) => sum + note.amountMinor, 0)).toBeLessThanOrEqual(invoice.draft.totalMinor + feesMinor(invoice));
             // Paid means nothing is due, and nothing due on an open invoice means it was settled.
             if (invoice.status === 'paid') expect(amountDueMinor(invoice)).toBe(0);
             if (invoice.status === 'open' || invoice.status === 'overdue') expect(amountDueMinor(invoice)).toBeGreaterThan(0);
@@ -184,6 +189,17 @@ describe('refunds and credit notes on one invoice', () => {
     const note = afterCreditNote(settled, 3_000);
     expect(note).toEqual({ appliedMinor: 0, creditMinor: 3_000, creditedMinor: 0, status: 'paid' });
     expect(afterRefund(settled, { amountMinor: 3_000, fromCreditMinor: 3_000 }, Date.now())).toEqual({ amountPaidMinor: 10_000, status: 'paid' });
+  });
+
+  it('credit notes on a paid invoice, all of them credit, never add up to more than was invoiced; voiding it then credits only what is left', () => {
+    const settled = paid();
+    const first = afterCreditNote(settled, 10_000);
+    expect(first).toMatchObject({ appliedMinor: 0, creditMinor: 10_000 });
+    settled.creditNotes.push({ number: 'CN-1', key: 'a', amountMinor: 10_000, appliedMinor: 0, creditMinor: 10_000, reason: 'x', lines: null, issuedBy: 't', issuedAt: '' });
+    expect(creditableMinor(settled)).toBe(0);
+    // What was paid (10,000) is back with the customer as credit once, not twice.
+    expect(voidSettlement(settled)).toEqual({ amountMinor: 0, appliedMinor: 0, creditMinor: 0 });
+    expect(voidSettlement(paid())).toEqual({ amountMinor: 10_000, appliedMinor: 0, creditMinor: 10_000 });
   });
 
   it('a credit note lowers the amount due, settles an invoice it covers, and cannot credit more than was invoiced', () => {

@@ -1,7 +1,7 @@
 import { setHandler } from '@temporalio/workflow';
 import type { Permission } from '../../src/domain/actor';
 import { amountDueMinor, type InvoiceCommand, type InvoiceStatus } from '../../src/domain/invoice';
-import { afterDispute, creditableMinor } from '../../src/domain/settlement';
+import { afterDispute, voidSettlement } from '../../src/domain/settlement';
 import { assertText, db, DISPUTERS, type InvoiceContext, nowIso, OPERATORS, refuse } from './context';
 import { type DecisionCommand, disputeUpdate, resolveDisputeUpdate, voidUpdate, writeOffUpdate } from './messages';
 
@@ -20,15 +20,17 @@ export function acceptCorrections(invoice: InvoiceContext): void {
         const { state, customer } = invoice;
         const reason = cmd.reason ?? '';
         const at = nowIso();
+        // An issued invoice is cancelled by a credit note (none when notes credited all of it already);
+        // a draft never existed for the customer. It credits what no credit note has yet (all of it,
+        // before credit notes existed), and money
+        // received and not yet credited back is not kept: it becomes the customer's credit.
+        const settlement = invoice.revision >= 4 ? voidSettlement(state) : { amountMinor: state.draft.totalMinor, appliedMinor: state.draft.totalMinor, creditMinor: state.amountPaidMinor };
         await invoice.commit({ status: 'void' }, { type: 'voided', actor: cmd.principal, detail: { reason } }, (snapshot, event) =>
           db.voidInvoice({
             customerId: customer.id,
             currency: state.draft.currency,
-            // An issued invoice is cancelled by a credit note; a draft never existed for the customer.
-            // It credits what no credit note has yet (all of it, before credit notes existed).
-            creditNote: state.number === null ? null : { amountMinor: invoice.revision >= 4 ? creditableMinor(state) : state.draft.totalMinor, reason, issuedBy: cmd.principal, issuedAt: at },
-            // Money received on a voided invoice is not kept: it becomes the customer's credit.
-            creditMinor: state.amountPaidMinor,
+            creditNote: state.number === null || settlement.amountMinor === 0 ? null : { amountMinor: settlement.amountMinor, appliedMinor: settlement.appliedMinor, reason, issuedBy: cmd.principal, issuedAt: at },
+            creditMinor: state.number === null ? state.amountPaidMinor : settlement.creditMinor,
             snapshot,
             event,
           }),
