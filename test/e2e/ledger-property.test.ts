@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { TEST_KEYS, type Billflow, useBillflow } from '../support/billflow';
 import { eventually } from '../support/eventually';
+import type { InvoiceView } from '../../src/api/invoices/views';
 
 /**
  * The money identity of test/unit/settlement-ledger.test.ts, proven against the real stack (the
@@ -103,24 +104,6 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 /** Two or three customers, then an invoice first and up to eleven more steps. */
 const scenario = fc.record({ customers: fc.integer({ min: 2, max: 3 }), steps: fc.tuple(issueStep, fc.array(step, { minLength: 3, maxLength: 11 })).map(([first, rest]) => [first, ...rest]) });
 
-interface InvoiceView {
-  id: string;
-  customerId: string;
-  currency: Currency;
-  status: string;
-  totalMinor: number;
-  feesMinor: number;
-  amountPaidMinor: number;
-  amountCreditedMinor: number;
-  amountDueMinor: number;
-  dueAt: string | null;
-  creditNoteNumber: string | null;
-  payments: { reference: string; amountMinor: number; appliedMinor: number; creditMinor: number }[];
-  refunds: { reference: string; amountMinor: number; fromCreditMinor: number }[];
-  creditNotes: { number: string; amountMinor: number; appliedMinor: number; creditMinor: number }[];
-  fees: { amountMinor: number }[];
-  timeline: { type: string; detail: Record<string, unknown> }[];
-}
 
 /** What the api answered about money, per customer and currency. */
 interface Books {
