@@ -184,8 +184,9 @@ export function decideLine(line: BankLine, byNumber: readonly PayableInvoice[], 
 
 /**
  * The decisions for lines in statement order. What an earlier line allocated (or a line of an
- * earlier statement, still `pending`) is no longer due for the later ones: two lines naming the same invoices pay the oldest and then the next, and an
- * invoice one line paid in full is no payer match for another of the same amount.
+ * earlier statement, still `pending`) is no longer due for the later ones: two lines naming the
+ * same invoices pay the oldest and then the next, and an invoice one line paid in full is no payer
+ * match for another of the same amount.
  */
 export function decideLines(
   lines: readonly { line: BankLine; byNumber: readonly PayableInvoice[]; byPayer: readonly PayableInvoice[] }[],

@@ -21,9 +21,9 @@ export function acceptCorrections(invoice: InvoiceContext): void {
         const reason = cmd.reason ?? '';
         const at = nowIso();
         // An issued invoice is cancelled by a credit note (none when notes credited all of it already);
-        // a draft never existed for the customer. It credits what no credit note has yet (all of it,
-        // before credit notes existed), and money
-        // received and not yet credited back is not kept: it becomes the customer's credit.
+        // a draft never existed for the customer. The note credits what no note has yet (all of it,
+        // before credit notes existed), and money received and not yet credited back is not kept:
+        // it becomes the customer's credit.
         const settlement = invoice.revision >= 4 ? voidSettlement(state) : { amountMinor: state.draft.totalMinor, appliedMinor: state.draft.totalMinor, creditMinor: state.amountPaidMinor };
         await invoice.commit({ status: 'void' }, { type: 'voided', actor: cmd.principal, detail: { reason } }, (snapshot, event) =>
           db.voidInvoice({
