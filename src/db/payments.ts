@@ -92,29 +92,17 @@ export async function addCustomerCredit(sql: Sql, entry: CreditEntry): Promise<v
  * no JSON reader could show exactly) is refused before it is written.
  */
 export async function addCredit(tx: Tx, entry: CreditEntry): Promise<void> {
-  await tx`
-    select id
-    from customers
-    where id = ${entry.customerId}
-    for update`;
+  await lockCustomerCredit(tx, entry.customerId);
   // Once per key: a retry (or a refund's credit taken before the refund was made) adds nothing.
-  const [exists] = await tx`
-    select 1
-    from customer_credits
-    where entry_key = ${entry.key}`;
-  if (exists) return;
-  const [row] = await tx<{ balance: string }[]>`
-    select coalesce(sum(amount_minor), 0)::text as balance
-    from customer_credits
-    where customer_id = ${entry.customerId}
-      and currency = ${entry.currency}`;
-  const balance = BigInt(row?.balance ?? '0') + BigInt(entry.amountMinor);
+  if ((await creditEntryAmount(tx, entry.key)) !== null) return;
+  const before = await customerCreditBalance(tx, entry.customerId, entry.currency);
+  const balance = BigInt(before) + BigInt(entry.amountMinor);
   if (balance > BigInt(MAX_SUM_MINOR) || balance < -BigInt(MAX_SUM_MINOR)) {
     throw new RefusedWrite(`the customer's ${entry.currency} credit balance would exceed ${MAX_SUM_MINOR} minor units`);
   }
   // Spending credit (a refund) never takes more than there is: the balance was read before this lock.
   if (entry.amountMinor < 0 && balance < 0n) {
-    throw new RefusedWrite(`the customer's ${entry.currency} credit is ${row?.balance ?? '0'} minor units, less than the ${-entry.amountMinor} taken from it`);
+    throw new RefusedWrite(`the customer's ${entry.currency} credit is ${before} minor units, less than the ${-entry.amountMinor} taken from it`);
   }
   await tx`
     insert into customer_credits (entry_key, customer_id, invoice_id, amount_minor, currency, at)
@@ -122,8 +110,26 @@ export async function addCredit(tx: Tx, entry: CreditEntry): Promise<void> {
     on conflict (entry_key) do nothing`;
 }
 
+/** Locks the customer's row: changes to one customer's credit are made one at a time. */
+export async function lockCustomerCredit(tx: Tx, customerId: string): Promise<void> {
+  await tx`
+    select id
+    from customers
+    where id = ${customerId}
+    for update`;
+}
+
+/** The amount of the credit entry with this key, or null when there is none. */
+export async function creditEntryAmount(sql: Sql | Tx, key: string): Promise<number | null> {
+  const [row] = await sql<{ amount_minor: string }[]>`
+    select amount_minor
+    from customer_credits
+    where entry_key = ${key}`;
+  return row ? toMinor(row.amount_minor) : null;
+}
+
 /** The customer's credit in one currency, in minor units (0 when none). */
-export async function customerCreditBalance(sql: Sql, customerId: string, currency: string): Promise<number> {
+export async function customerCreditBalance(sql: Sql | Tx, customerId: string, currency: string): Promise<number> {
   const [row] = await sql<{ balance: string }[]>`
     select coalesce(sum(amount_minor), 0)::text as balance
     from customer_credits

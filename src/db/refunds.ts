@@ -2,7 +2,7 @@ import type { RefundRecord } from '../domain/invoice';
 import type { Sql } from './client';
 import { toIso, toMinor } from './client';
 import { type InvoiceEventRecord, type InvoiceSnapshot, writeInvoiceSnapshot } from './invoices';
-import { addCredit, type CreditEntry } from './payments';
+import { addCredit, creditEntryAmount, type CreditEntry, customerCreditBalance, lockCustomerCredit } from './payments';
 
 /**
  * Takes up to `maxMinor` of the customer's credit for a refund, before the refund is made: under
@@ -11,22 +11,11 @@ import { addCredit, type CreditEntry } from './payments';
  */
 export async function holdRefundCredit(sql: Sql, hold: Omit<CreditEntry, 'amountMinor'> & { maxMinor: number }): Promise<number> {
   return sql.begin(async (tx) => {
-    await tx`
-      select id
-      from customers
-      where id = ${hold.customerId}
-      for update`;
-    const [held] = await tx<{ amount_minor: string }[]>`
-      select amount_minor
-      from customer_credits
-      where entry_key = ${hold.key}`;
-    if (held) return -toMinor(held.amount_minor);
-    const [row] = await tx<{ balance: string }[]>`
-      select coalesce(sum(amount_minor), 0)::text as balance
-      from customer_credits
-      where customer_id = ${hold.customerId}
-        and currency = ${hold.currency}`;
-    const taken = Math.min(hold.maxMinor, Math.max(0, toMinor(row?.balance ?? '0')));
+    await lockCustomerCredit(tx, hold.customerId);
+    const held = await creditEntryAmount(tx, hold.key);
+    if (held !== null) return -held;
+    const balance = await customerCreditBalance(tx, hold.customerId, hold.currency);
+    const taken = Math.min(hold.maxMinor, Math.max(0, balance));
     if (taken > 0) {
       await tx`
         insert into customer_credits (entry_key, customer_id, invoice_id, amount_minor, currency, at)
